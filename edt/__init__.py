@@ -1,0 +1,175 @@
+"""EDT: the Entrepreneurship Development Training platform."""
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from edt import config as config_module
+from edt.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("edt")
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def create_app(config=None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"), instance_relative_config=False)
+    settings = config_module.load(config)
+    if isinstance(settings, dict):
+        app.config.from_object(config_module.Config)
+        app.config.update(settings)
+    else:
+        app.config.from_object(settings)
+    config_module.finalise(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "edt" / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    with app.app_context():
+        _tune_sqlite(db.engine, immediate=app.config.get("SQLITE_BEGIN_IMMEDIATE", True))
+
+    from edt import audit  # noqa: F401  (registers the append-only guard and the model)
+    from edt import cli, content
+    from edt.modules import register
+
+    content.init_app(app)
+    register(app)
+    cli.register(app)
+    _install_hooks(app)
+
+    from edt.security import check_every_view_is_guarded
+    check_every_view_is_guarded(app)
+    return app
+
+
+def _tune_sqlite(engine, immediate: bool) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE: concurrent writers wait their turn instead of
+    failing with 'database is locked'."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        if immediate:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # else: statements autocommit (used only by the test suite's own reads, so they always
+        # see what requests have just committed)
+
+
+def _select_locale():
+    languages = ("en", "bn")
+    if not has_request_context():  # CLI and services outside a request speak English
+        return "en"
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _session_expired() -> bool:
+    now, c = int(time.time()), current_app.config
+    seen, started = session.get("seen", now), session.get("login_at", now)
+    if current_user.is_participant:
+        expired = now - seen > c["PARTICIPANT_IDLE_DAYS"] * 86400
+    else:
+        expired = now - seen > c["STAFF_IDLE_MINUTES"] * 60 or now - started > c["STAFF_MAX_HOURS"] * 3600
+    session["seen"] = now
+    return expired
+
+
+def _install_hooks(app: Flask) -> None:
+    @app.before_request
+    def _expire_idle_sessions():
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        if _session_expired():
+            logout_user()
+            session.clear()
+            g.session_expired = True
+        return None
+
+    @app.after_request
+    def _headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint == "static":
+            response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        elif request.endpoint not in ("site.home",) or current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def _globals():
+        from edt.modules.accounts.forms import ConfirmForm, LanguageForm
+
+        return {"logout_form": ConfirmForm(), "language_form": LanguageForm(),
+                "current_locale": str(_select_locale())}
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error):
+        code = error.code or 500
+        if code not in (400, 403, 404, 405, 413, 429):
+            return error
+        return render_template("errors/error.html", code=code, description=_describe(error)), code
+
+    @app.errorhandler(Exception)
+    def _server_error(error):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        if app.config.get("RAISE_SERVER_ERRORS"):  # tests see the real traceback
+            raise error
+        reference = uuid.uuid4().hex[:10]
+        # Log the exception type and where it happened; never request data (it may be personal).
+        log.error("unhandled %s at %s (ref %s)", type(error).__name__, request.endpoint, reference,
+                  exc_info=app.debug or app.testing)
+        db.session.rollback()
+        return render_template("errors/error.html", code=500, reference=reference,
+                               description=_("Something went wrong on our side. Nothing you sent was lost "
+                                             "silently: please try again.")), 500
+
+
+def _describe(error: HTTPException) -> str:
+    if error.code == 404:
+        return _("This page does not exist, or you cannot open it.")
+    if error.code == 403:
+        return _("Your account cannot open this page.")
+    if error.code == 429:
+        return _("Too many requests. Please wait a minute and try again.")
+    if error.code == 400:
+        reason = getattr(error, "description", "") or ""
+        if "CSRF" in reason:
+            return _("This form was open too long or was sent twice. Please go back, reload and try again.")
+        return reason if isinstance(reason, str) and reason and "browser" not in reason else _(
+            "The request was not understood.")
+    return _("This request cannot be handled.")

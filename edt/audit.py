@@ -1,0 +1,53 @@
+"""The audit trail: one AuditEvent per login, view, change, export and refusal.
+
+Rows are append-only: the ORM refuses to update or delete them. Details hold field names and
+counts only, never values, so nothing personal survives here after an erasure.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from edt.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+def record(actor, action: str, target_type: str | None = None, target_id=None, *,
+           outcome: str = "ok", details: dict | None = None, commit: bool = False) -> AuditEvent:
+    """Add an audit row to the current transaction (committed with the action it records)."""
+    actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
+    event_row = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        outcome=outcome,
+        details=details,
+        at=utcnow(),
+    )
+    db.session.add(event_row)
+    if commit:
+        db.session.commit()
+    return event_row
+
+
+@event.listens_for(Session, "before_flush")
+def _append_only(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("Audit events are append-only")

@@ -1,0 +1,67 @@
+"""flask --app edt <command>: database, users and demo data."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from edt.extensions import db
+
+
+def register(app) -> None:
+    for command in (init_db, create_user, seed_demo):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the database schema to the latest migration."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database is up to date.")
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice(["master_trainer", "facilitator"]), required=True)
+@click.option("--username", required=True)
+@click.option("--partner", "partner_name", help="Partner organisation name (required for facilitators).")
+@click.option("--name", "display_name", default="", help="Full name shown to colleagues.")
+@click.password_option(prompt="Password (at least 12 characters)")
+@with_appcontext
+def create_user(role, username, partner_name, display_name, password):
+    """Create a staff account."""
+    from edt.modules.accounts import services
+    from edt.modules.accounts.models import Partner
+
+    partner_id = None
+    if partner_name:
+        partner = db.session.scalar(select(Partner).where(func.lower(Partner.name) == partner_name.lower()))
+        if partner is None:
+            raise click.ClickException(f"No partner named {partner_name!r}. Create it first on the partners page.")
+        partner_id = partner.id
+    try:
+        user = services.create_staff(None, username=username, password=password, role=role,
+                                     display_name=display_name, partner_id=partner_id)
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def seed_demo(if_empty):
+    """Load the demo partners, users, batches and records (never in production)."""
+    from edt import demo
+    from edt.modules.accounts.models import User
+
+    if not current_app.config.get("SEED_DEMO_ALLOWED"):
+        raise click.ClickException("seed-demo refuses to run under the production configuration: its logins are public.")
+    if db.session.scalar(select(func.count()).select_from(User)):
+        if if_empty:
+            click.echo("Demo data already loaded; keeping what users entered.")
+            click.echo(demo.logins_text())
+            return
+        raise click.ClickException("The database already has users; seed-demo only fills an empty database.")
+    demo.seed()
+    click.echo(demo.logins_text())

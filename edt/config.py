@@ -1,0 +1,105 @@
+"""Configuration, read from EDT_* environment variables.
+
+Config is the development default; TestConfig and ProductionConfig adjust it. Nothing secret
+lives in the repository: without EDT_SECRET_KEY a key is generated once into instance/.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A key generated on first start and kept in instance/ (never committed)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    ENV_NAME = "development"
+    INSTANCE_PATH = Path(_env("EDT_INSTANCE_PATH", ROOT / "instance"))
+    SQLALCHEMY_DATABASE_URI = _env("EDT_DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'edt.sqlite'}")
+    SECRET_KEY = _env("EDT_SECRET_KEY")
+    PUBLIC_URL = _env("EDT_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    CURRICULUM_DIR = Path(_env("EDT_CURRICULUM_DIR", ROOT / "curriculum"))
+    GUIDE_DIR = Path(_env("EDT_GUIDE_DIR", ROOT / "facilitator_guide"))
+    TRUSTED_PROXIES = int(_env("EDT_TRUSTED_PROXIES", 0))
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long training day loses nothing
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "edt" / "translations")
+    LANGUAGES = ("en", "bn")
+
+    # Login throttling (per account, and a generous per-address limit: a training room shares one).
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_ADDRESS_MAX_FAILURES = 100
+    LOGIN_WINDOW_MINUTES = 15
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default scrypt cost
+
+    # Sessions: staff 30 minutes idle and 12 hours in all; participants 7 days idle.
+    STAFF_IDLE_MINUTES = 30
+    STAFF_MAX_HOURS = 12
+    PARTICIPANT_IDLE_DAYS = 7
+
+    DEBUG_CONTENT_RELOAD = False
+    TESTING = False
+    SEED_DEMO_ALLOWED = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = _env("EDT_TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True
+    RAISE_SERVER_ERRORS = True
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # real scrypt, cheaper, so the suite stays fast
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SEED_DEMO_ALLOWED = False
+
+
+def load(config=None) -> type[Config] | dict:
+    if config is not None:
+        return config
+    return {"production": ProductionConfig, "testing": TestConfig}.get(_env("EDT_ENV", ""), Config)
+
+
+def finalise(app) -> None:
+    """Settle values that depend on the environment the app actually runs in."""
+    if app.config.get("ENV_NAME") == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32 or key.startswith("test-") or key.startswith("change"):
+            raise RuntimeError(
+                "EDT_SECRET_KEY must be set to a long random value in production "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.config["INSTANCE_PATH"]))
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")

@@ -1,0 +1,3 @@
+from .views import bp, load_user
+
+__all__ = ["bp", "load_user"]

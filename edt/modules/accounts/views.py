@@ -1,0 +1,235 @@
+import time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from edt.extensions import db
+from edt.security import ALL_ROLES, Role, client_address, is_safe_next, public, role_required
+
+from . import services
+from .forms import (ChangeSecretForm, ConfirmForm, LanguageForm, LoginForm, ParticipantLoginForm,
+                    PartnerForm, ResetPasswordForm, UserForm)
+from .models import Partner, User
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+def _start_session(user: User) -> None:
+    session.clear()  # a fresh session on every login: nothing from before carries over
+    login_user(user)
+    if user.locale:
+        session["locale"] = user.locale
+    now = int(time.time())
+    session["login_at"] = now
+    session["seen"] = now
+    session.permanent = True
+
+
+def _after_login(next_url: str | None):
+    return redirect(next_url if is_safe_next(next_url) else url_for("site.home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return _after_login(request.args.get("next"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user, error = services.authenticate(form.username.data, form.password.data,
+                                            participant=False, address=client_address())
+        if user:
+            _start_session(user)
+            return _after_login(form.next.data)
+        form.password.errors.append(error)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/participant", methods=["GET", "POST"])
+@public
+def participant_login():
+    if current_user.is_authenticated:
+        return _after_login(request.args.get("next"))
+    form = ParticipantLoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user, error = services.authenticate(form.code.data, form.pin.data,
+                                            participant=True, address=client_address())
+        if user:
+            _start_session(user)
+            return _after_login(form.next.data)
+        form.pin.errors.append(error)
+    return render_template("accounts/participant_login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@role_required(*ALL_ROLES)
+def logout():
+    participant = current_user.is_participant
+    services.logout(current_user)
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "ok")
+    return redirect(url_for("accounts.participant_login" if participant else "accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@role_required(*ALL_ROLES)
+def password():
+    form = ChangeSecretForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_secret(current_user, form.current.data, form.new.data)
+        except services.AccountError as error:
+            form.new.errors.append(str(error))
+        else:
+            _start_session(current_user._get_current_object())  # this device stays logged in
+            flash(_("Saved. Other phones and computers were logged out."), "ok")
+            return redirect(url_for("site.home"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400, _("Choose English or Bangla."))
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        services.set_locale(current_user, form.locale.data)
+    return redirect(form.next.data if is_safe_next(form.next.data) else url_for("site.home"))
+
+
+# --- users (master trainers) -------------------------------------------------------------------
+
+def _partner_choices(form: UserForm) -> None:
+    form.partner_id.choices = [(0, _("None"))] + [(p.id, f"{p.name} ({p.district})") for p in services.partners()]
+
+
+@bp.route("/users")
+@role_required(Role.MASTER_TRAINER)
+def users():
+    return render_template("accounts/users.html", users=services.staff_users(), form=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def create_user():
+    form = UserForm()
+    _partner_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_staff(current_user, username=form.username.data, password=form.password.data or "",
+                                         role=form.role.data, display_name=form.display_name.data or "",
+                                         partner_id=form.partner_id.data or None, locale=form.locale.data or None)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Account %(name)s created.", name=user.username), "ok")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+def _staff_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def edit_user(user_id):
+    user = _staff_or_404(user_id)
+    form = UserForm(obj=user)
+    _partner_choices(form)
+    del form.password
+    form.username.render_kw = {"readonly": True}
+    if request.method == "GET":
+        form.partner_id.data = user.partner_id or 0
+        form.locale.data = user.locale or ""
+    if form.validate_on_submit():
+        try:
+            services.update_staff(current_user, user, display_name=form.display_name.data or "", role=form.role.data,
+                                  partner_id=form.partner_id.data or None, locale=form.locale.data or None)
+        except services.AccountError as error:
+            form.role.errors.append(str(error))
+        else:
+            flash(_("Saved."), "ok")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_form.html", form=form, user=user,
+                           reset_form=ResetPasswordForm(), confirm=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/enabled/<int:enabled>", methods=["POST"])
+@role_required(Role.MASTER_TRAINER)
+def set_user_enabled(user_id, enabled):
+    user = _staff_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_enabled(current_user, user, bool(enabled))
+    except services.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Account activated.") if enabled else _("Account deactivated. Its sessions have ended."), "ok")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@role_required(Role.MASTER_TRAINER)
+def reset_password(user_id):
+    user = _staff_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(current_user, user, form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Password reset. Tell the user in person, never by SMS or chat."), "ok")
+            return redirect(url_for("accounts.users"))
+    edit_form = UserForm(obj=user)
+    _partner_choices(edit_form)
+    del edit_form.password
+    return render_template("accounts/user_form.html", form=edit_form, user=user, reset_form=form,
+                           confirm=ConfirmForm()), 400
+
+
+# --- partners ------------------------------------------------------------------------------------
+
+@bp.route("/partners")
+@role_required(Role.MASTER_TRAINER)
+def partners():
+    return render_template("accounts/partners.html", partners=services.partners())
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"], endpoint="edit_partner")
+@role_required(Role.MASTER_TRAINER)
+def create_partner(partner_id=None):
+    partner = db.get_or_404(Partner, partner_id) if partner_id else None
+    form = PartnerForm(obj=partner)
+    if form.validate_on_submit():
+        try:
+            services.save_partner(current_user, partner, name=form.name.data, district=form.district.data)
+        except services.AccountError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(_("Saved."), "ok")
+            return redirect(url_for("accounts.partners"))
+    return render_template("accounts/partner_form.html", form=form, partner=partner)
+
+
+def load_user(user_id: str):
+    """Flask-Login loader: the cookie holds id:session_version; a bumped version ends the session."""
+    try:
+        ident, version = (int(part) for part in user_id.split(":"))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, ident)
+    if user is None or user.session_version != version or not user.is_enabled:
+        return None
+    return user
+

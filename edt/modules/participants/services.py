@@ -1,0 +1,87 @@
+"""Registering participants and managing their login (code + PIN)."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from edt import audit
+from edt.extensions import db
+from edt.modules.accounts import services as accounts
+from edt.modules.accounts.models import Partner, User
+from edt.places import DISTRICTS
+from edt.security import Role
+
+from .models import GENDERS, Participant
+from .queries import normalise_name
+
+
+class ParticipantError(ValueError):
+    pass
+
+
+def next_code(partner: Partner, year: int) -> str:
+    prefix = f"{DISTRICTS.get(partner.district, 'EDT')}-{year}-"
+    last = db.session.scalar(select(func.max(Participant.code)).where(Participant.code.like(prefix + "%")))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def check_fields(*, full_name: str, gender: str, birth_year: int | None, district: str,
+                 phone: str | None) -> list[tuple[str, str]]:
+    """Field problems in plain words, as (field, message) pairs; empty when all is well."""
+    problems = []
+    if not (full_name or "").strip():
+        problems.append(("full_name", str(_l("Write the participant's name."))))
+    elif len(full_name) > 120:
+        problems.append(("full_name", str(_l("The name is too long (at most 120 characters)."))))
+    if gender not in GENDERS:
+        problems.append(("gender", str(_l("Choose woman, man, other or prefers not to say."))))
+    if birth_year is not None and not (1930 <= birth_year <= date.today().year - 14):
+        problems.append(("birth_year", str(_l("The birth year must be between 1930 and %(y)d.",
+                                               y=date.today().year - 14))))
+    if district not in DISTRICTS:
+        problems.append(("district", str(_l("Choose one of the programme's districts."))))
+    if phone and not (phone.replace("+", "", 1).isdigit() and 6 <= len(phone) <= 15):
+        problems.append(("phone", str(_l("Write the phone number with digits only, for example 01712345678."))))
+    return problems
+
+
+def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth_year: int | None,
+             district: str, phone: str | None = None, consent_data_use: bool = False,
+             consent_photos: bool = False, consent_date: date | None = None, pin: str,
+             year: int | None = None, commit: bool = True) -> Participant:
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or (actor.role == Role.FACILITATOR and actor.partner_id != partner_id):
+        raise ParticipantError(_l("You can register participants only for your own partner organisation."))
+    problems = check_fields(full_name=full_name, gender=gender, birth_year=birth_year, district=district, phone=phone)
+    if problems:
+        raise ParticipantError(problems[0][1])
+    problem = accounts.pin_problem(pin)
+    if problem:
+        raise ParticipantError(problem)
+    code = next_code(partner, year or date.today().year)
+    user = User(username=code, role=Role.PARTICIPANT, partner_id=partner.id, password_hash=accounts.hash_secret(pin))
+    participant = Participant(code=code, partner=partner, user=user, full_name=" ".join(full_name.split()),
+                              name_key=normalise_name(full_name), gender=gender, birth_year=birth_year,
+                              district=district, phone=phone or None, consent_data_use=consent_data_use,
+                              consent_photos=consent_photos,
+                              consent_date=consent_date or (date.today() if consent_data_use or consent_photos else None))
+    db.session.add_all([user, participant])
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # two registrations raced for the same code
+        db.session.rollback()
+        raise ParticipantError(_l("Please try again: another registration was saved at the same moment.")) from error
+    audit.record(actor, "participant_created", "participant", participant.id,
+                 details={"fields": ["full_name", "gender", "birth_year", "district", "phone", "consent"]})
+    if commit:
+        db.session.commit()
+    return participant
+
+
+def set_pin(actor: User, participant: Participant, pin: str) -> None:
+    try:
+        accounts.set_pin(actor, participant.user, pin)
+    except accounts.AccountError as error:
+        raise ParticipantError(str(error)) from error
