@@ -1,0 +1,67 @@
+"""Browser journeys: the real app served on a local port, driven by Playwright in Debian's
+Chromium (/usr/bin/chromium, installed by `make test` when missing)."""
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from edt import create_app
+
+from ..conftest import make_config
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def server(app):
+    served = create_app(make_config(RAISE_SERVER_ERRORS=False))
+    httpd = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh browser context the size of a cheap Android phone."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1,
+                                  java_script_enabled=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def staff_login(page, server, username, password):
+    page.goto(f"{server}/accounts/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def participant_login(page, server, code, pin):
+    page.goto(f"{server}/accounts/login/participant")
+    page.fill("#code", code)
+    page.fill("#pin", pin)
+    page.click("main button[type=submit]")
