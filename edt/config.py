@@ -26,6 +26,18 @@ def _instance_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _signatories(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """Certificate signatories from "Name|Title;Name|Title" (a name may be left blank to sign by hand)."""
+    if not raw:
+        return (("", "Master Trainer"), ("", "Executive Director"))
+    pairs = []
+    for entry in raw.split(";"):
+        name, _bar, title = entry.partition("|")
+        if name.strip() or title.strip():
+            pairs.append((" ".join(name.split()), " ".join(title.split())))
+    return tuple(pairs[:4])
+
+
 class Config:
     ENV_NAME = "development"
     INSTANCE_PATH = Path(_env("EDT_INSTANCE_PATH", ROOT / "instance"))
@@ -62,6 +74,14 @@ class Config:
     DEBUG_CONTENT_RELOAD = False
     TESTING = False
     SEED_DEMO_ALLOWED = True
+
+    # Certificates (issue 6): the eligibility rule shown on each batch's certificate page, the
+    # signatories printed on every certificate, and the verify page's limit per client per minute.
+    CERTIFICATE_MIN_DAYS = int(_env("EDT_CERT_MIN_DAYS", 8))
+    CERTIFICATE_CANVAS_STATUS = _env("EDT_CERT_CANVAS_STATUS", "submitted")  # or "approved"
+    CERTIFICATE_COUNT_EXCUSED = _env("EDT_CERT_COUNT_EXCUSED", "0").lower() in ("1", "true", "yes")
+    CERTIFICATE_SIGNATORIES = _signatories(_env("EDT_CERT_SIGNATORIES"))
+    VERIFY_RATE_LIMIT = int(_env("EDT_VERIFY_RATE_LIMIT", 30))
 
 
 class TestConfig(Config):

@@ -28,6 +28,9 @@ def seed() -> dict:
                                    birth_year=1990, district="Jashore", consent_data_use=True, consent_photos=True,
                                    consent_date=date(YEAR, 1, 12), pin=DEMO_PIN, year=YEAR)
     db.session.commit()
+    seed_certificates(trainer, khulna, facilitator)  # issue 6
+    seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)  # issue 4
+    seed_canvases(trainer, facilitator, facilitator2, first, second)  # issue 5
     return {"trainer": trainer, "facilitator": facilitator, "facilitator2": facilitator2,
             "participants": [first, second]}
 
@@ -49,5 +52,303 @@ def logins_text() -> str:
         "Demo logins (http://127.0.0.1:5000):\n"
         f"  staff: trainer (master trainer), facilitator (Khulna), facilitator2 (Jashore); password {DEMO_PASSWORD}\n"
         f"  participants: {codes}; PIN {DEMO_PIN}"
+        + certificate_holder_line()
     )
+
+
+
+# --- certificates (issue 6) -----------------------------------------------------------------------
+
+GRADUATES = (  # (name, days present, canvas status): invented people of a batch that has finished
+    ("শাহানা পারভীন", 10, "approved"), ("Rashida Begum", 10, "approved"), ("নাসিমা আক্তার", 9, "submitted"),
+    ("Moushumi Das", 10, "approved"), ("ফাতেমা খাতুন", 8, "submitted"), ("Jesmin Nahar", 9, "approved"),
+    ("সুমি রানী দাস", 10, "submitted"), ("Ayesha Siddika", 7, "submitted"), ("পারুল বেগম", 10, "draft"),
+    ("Kulsum Bibi", 9, "approved"), ("মরিয়ম নেছা", 10, "approved"), ("Tania Sultana", 6, "submitted"),
+)
+
+
+def seed_certificates(trainer, partner, facilitator) -> dict:
+    """A Khulna batch that finished about three weeks ago, attendance and business plans
+    recorded, certificates issued to everyone eligible, one issued with a reason although the rule
+    was not met, one revoked, and one reissued after a spelling correction."""
+    from datetime import timedelta
+
+    from edt.modules.attendance import services as attendance
+    from edt.modules.batches import services as batches
+    from edt.modules.batches.queries import today
+    from edt.modules.canvas import services as canvases
+    from edt.modules.certificates import services as certificates
+
+    people = [participants.register(trainer, partner_id=partner.id, full_name=name, gender="woman",
+                                    birth_year=1985 + i, district=partner.district, consent_data_use=True,
+                                    consent_photos=i % 3 == 0, pin=DEMO_PIN)
+              for i, (name, _days, _canvas) in enumerate(GRADUATES)]
+    # Scheduled ahead, people enrolled, then its days moved to the past: how a batch entered late
+    # looks, and the only way the services let a finished batch get its participants.
+    batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Rupsha Union Parishad hall",
+                                 start_date=today() + timedelta(days=2), facilitator_ids=[facilitator.id])
+    enrolments = batches.enrol(trainer, batch, people)
+    first = today() - timedelta(days=32)
+    while first.weekday() in batch.off_weekdays:
+        first -= timedelta(days=1)
+    batches.move_day(trainer, batch.days[0], first, confirmed=True, shift_following=True)
+    for day in sorted(batch.days, key=lambda d: d.number):
+        entries = []
+        for enrolment, (_name, present, _canvas) in zip(enrolments, GRADUATES):
+            late = day.number == 3 and present == 10
+            status = ("late" if late else "present") if day.number <= present else (
+                "excused" if day.number == present + 1 else "absent")
+            entries.append(attendance.Entry(enrolment_id=enrolment.id, status=status))
+        attendance.save_day(facilitator, day, entries)
+    ideas = ("Tailoring: blouses and school uniforms", "Ducks and chickens: eggs for the market",
+             "Grocery corner shop", "Cattle fattening for Eid", "Beauty parlour at home", "Handmade nakshi kantha")
+    for i, (person, (_name, _days, status)) in enumerate(zip(people, GRADUATES)):
+        sheet = canvases.open_canvas(person)
+        canvases.add_item(person.user, sheet, "value_propositions", ideas[i % len(ideas)], sheet.revision)
+        if status in ("submitted", "approved"):
+            canvases.submit(person.user, sheet, sheet.revision)
+        if status == "approved":
+            canvases.review(facilitator, sheet, "approve", "", None, sheet.revision)
+    issued = certificates.issue_all_eligible(trainer, batch)
+    by_person = {c.participant_id: c for c in issued}
+    certificates.issue(trainer, enrolments[7], override_reason="Missed two days when the ferry stopped; "
+                                                               "caught up with the facilitator.")
+    certificates.revoke(trainer, by_person[people[10].id], "Attendance for this person was entered twice.")
+    corrected = people[5]
+    participants.update(trainer, corrected, full_name="Jasmin Nahar", gender=corrected.gender,
+                        birth_year=corrected.birth_year, district=corrected.district, phone=corrected.phone,
+                        consent_data_use=True, consent_photos=corrected.consent_photos,
+                        consent_date=corrected.consent_date)
+    certificates.reissue(trainer, by_person[corrected.id])
+    return {"certificate_batch": batch, "graduates": people}
+
+
+def certificate_holder_line() -> str:
+    from sqlalchemy import select
+
+    from edt.modules.participants.models import Participant
+
+    code = db.session.scalar(select(Participant.code).where(Participant.full_name == GRADUATES[0][0]))
+    return f"\n  a participant with a certificate: {code}; PIN {DEMO_PIN}" if code else ""
+
+
+# --- batches, days and attendance (issue 4) -------------------------------------------------------
+
+KHULNA_NAMES = (
+    "আকলিমা খাতুন", "Rokeya Begum", "সাথী আক্তার", "Hasina Khatun", "মুক্তা রানী", "Laily Begum", "শিরিন সুলতানা",
+    "Beauty Akter", "রুমা খাতুন", "Parveen Sultana", "জোসনা বেগম", "Mst. Shefali", "তাসলিমা আক্তার",
+    "Rina Das", "কোহিনূর বেগম", "Sabina Yasmin", "লাকী খাতুন", "Halima Begum", "মাহমুদা আক্তার", "Jhorna Rani",
+    "Abdul Karim", "সোহেল রানা",
+)
+JASHORE_NAMES = (
+    "রাবেয়া খাতুন", "Nurjahan Begum", "পপি আক্তার", "Morjina Khatun", "রেহানা পারভীন", "Anjuara Begum",
+    "সুফিয়া খাতুন", "Rupa Akter", "আছিয়া বেগম", "Mousumi Rani", "Rafiqul Islam", "শাহনাজ বেগম", "Kakoli Das",
+    "ফরিদা ইয়াসমিন",
+)
+MEN = ("Abdul Karim", "সোহেল রানা", "Rafiqul Islam")
+PLANNED_NAMES = ("নাজমা বেগম", "Sharmin Akter", "রত্না রানী", "Monowara Begum", "শাপলা খাতুন")
+HOLIDAYS = ((2, 21, "Language Martyrs' Day"), (3, 26, "Independence Day"), (4, 14, "Pohela Boishakh"),
+            (5, 1, "May Day"), (12, 16, "Victory Day"))
+
+
+def _working_days_back(start, count, off_weekdays, holidays):
+    """The date `count` working days before `start` (or `start` itself when count is 0)."""
+    from datetime import timedelta
+
+    day = start
+    while count:
+        day -= timedelta(days=1)
+        if day.weekday() not in off_weekdays and day not in holidays:
+            count -= 1
+    return day
+
+
+def _mark(actor, batch, enrolments, days, pattern) -> None:
+    from edt.modules.attendance import services as attendance
+
+    for day in days:
+        entries = [attendance.Entry(enrolment_id=e.id, status=pattern(i, day.number))
+                   for i, e in enumerate(enrolments)]
+        attendance.save_day(actor, day, entries)
+
+
+def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, shirin) -> dict:
+    """A Khulna batch on its fifth day (today, not yet marked: the facilitator's first task),
+    with a drop-out, a transfer and two people at risk; a planned Khulna batch; a Jashore batch
+    run by facilitator2; and the public holidays of this year and the next."""
+    from datetime import timedelta
+
+    from edt.modules.batches import queries as batch_queries
+    from edt.modules.batches import services as batches
+
+    now = batch_queries.today()
+    for year in (now.year, now.year + 1):
+        for month, day, name in HOLIDAYS:
+            if not batch_queries.holiday_dates(date(year, month, day), date(year, month, day)):
+                batches.add_holiday(trainer, date(year, month, day), name)
+    holidays = batch_queries.holiday_dates(now - timedelta(days=30), now)
+    # Friday is the weekly off day; on a Friday the demo batch rests on Saturday instead, so that
+    # "today" is always a training day when someone opens the demo.
+    off = {5} if now.weekday() == 4 else {4}
+
+    def register(partner, name, i):
+        return participants.register(trainer, partner_id=partner.id, full_name=name,
+                                     gender="man" if name in MEN else "woman",
+                                     birth_year=1978 + (i * 7) % 27, district=partner.district,
+                                     phone=f"0171{i:07d}" if i % 3 == 0 else None, consent_data_use=True,
+                                     consent_photos=i % 2 == 0, pin=None)
+
+    running = batches.create_batch(trainer, partner_id=khulna.id, district=None, venue="Sonadanga community hall",
+                                   start_date=_working_days_back(now, 4, off, holidays), off_days=off,
+                                   facilitator_ids=[facilitator.id])
+    people = [rahima] + [register(khulna, name, i) for i, name in enumerate(KHULNA_NAMES)]
+    enrolments = batches.enrol(trainer, running, people)
+    past = [d for d in running.days if d.date < now]
+
+    def khulna_pattern(i, number):
+        if i in (5, 14) and number in (2, 3):
+            return "absent"  # two people at risk
+        if i == 9 and number == 3:
+            return "excused"
+        if (i + number) % 11 == 0:
+            return "late"
+        return "present"
+
+    _mark(facilitator, running, enrolments, past, khulna_pattern)
+    if len(past) >= 3:
+        batches.drop_out(facilitator, enrolments[20], on=past[2].date, reason="work")
+
+    planned = batches.create_batch(trainer, partner_id=khulna.id, district=None, venue="Rupsha Union Parishad hall",
+                                   start_date=now + timedelta(days=12), facilitator_ids=[facilitator.id])
+    batches.enrol(trainer, planned, [register(khulna, name, 30 + i) for i, name in enumerate(PLANNED_NAMES)])
+    # Someone whose family moved across the river joins the later batch; days 1-3 still count there.
+    if len(past) >= 3:
+        batches.transfer(facilitator, enrolments[12], planned, on=past[2].date)
+
+    jashore_batch = batches.create_batch(trainer, partner_id=jashore.id, district=None, venue="Jhikargachha NGO office",
+                                         start_date=_working_days_back(now, 2, {4}, holidays),
+                                         facilitator_ids=[facilitator2.id])
+    jashore_people = [shirin] + [register(jashore, name, 50 + i) for i, name in enumerate(JASHORE_NAMES)]
+    jashore_enrolments = batches.enrol(trainer, jashore_batch, jashore_people)
+    _mark(facilitator2, jashore_batch, jashore_enrolments, [d for d in jashore_batch.days if d.date <= now],
+          lambda i, number: "late" if i == 3 else "present")
+    return {"running": running, "planned": planned, "jashore_batch": jashore_batch}
+
+
+# --- business plans: canvases and financial plans (issue 5) ---------------------------------------
+
+RAHIMA_CANVAS = {  # a tailoring business, in Bangla as she wrote it
+    "value_propositions": ["মাপমতো সালোয়ার কামিজ ও স্কুল ইউনিফর্ম", "ঈদের আগে সময়মতো ডেলিভারি",
+                           "মহিলারা মহিলাদের মাপ নেন: নিরাপদ ও স্বস্তির জায়গা"],
+    "customer_segments": ["পাড়ার মহিলারা", "স্কুলের ছাত্রীদের মা-বাবা", "গার্মেন্টস কর্মী (বেতনের দিনে)"],
+    "channels": ["বাড়ি থেকে বিক্রি", "স্কুলের গেটে নমুনা দেখানো"],
+    "customer_relationships": ["নিয়মিত গ্রাহকের জন্য ছোট ছাড়", "ফোনে অর্ডার নেওয়া"],
+    "key_partners": ["বড় বাজারের কাপড়ের পাইকার", "সঞ্চয় দলের সদস্যরা"],
+    "key_activities": ["মাপ নেওয়া", "কাটিং ও সেলাই", "ইস্ত্রি ও প্যাকিং"],
+    "key_resources": ["পায়ে চালানো সেলাই মেশিন", "কাঁচি, ফিতা, ইস্ত্রি", "দুই বছরের সেলাইয়ের অভিজ্ঞতা"],
+    "cost_structure": ["কাপড় ও সুতা", "ঘর ভাড়ার অংশ", "বিদ্যুৎ"],
+    "revenue_streams": ["প্রতি সেট ৬২০ টাকা", "নগদ ও বিকাশ"],
+}
+SHIRIN_CANVAS = {  # a snack stall, approved
+    "value_propositions": ["Fresh singara and samosa, hot at 4 pm", "Clean stall, covered food"],
+    "customer_segments": ["Students of the college", "Rickshaw pullers at the stand", "Evening shoppers"],
+    "channels": ["Stall at the college gate", "Tiffin orders by phone for two offices"],
+    "customer_relationships": ["Same taste every day", "Tenth snack free on a card"],
+    "key_partners": ["Flour and oil from Jhikargachha bazar", "Husband fetches potatoes"],
+    "key_activities": ["Preparing filling at noon", "Frying in small batches", "Keeping the stall clean"],
+    "key_resources": ["Gas stove and karai", "Stall space (rented)", "Food safety training"],
+    "cost_structure": ["Flour, oil, potatoes, onions", "Gas cylinder", "Stall rent"],
+    "revenue_streams": ["Tk 10 a piece, cash", "Tiffin orders paid weekly"],
+}
+ROKEYA_CANVAS = {  # poultry, sent for review
+    "value_propositions": ["Sonali chicken raised without antibiotics", "দেশি স্বাদ, ন্যায্য দাম"],
+    "customer_segments": ["Households before Eid", "Two restaurants in Sonadanga"],
+    "channels": ["Sold from the yard", "Delivered by van to the restaurants"],
+    "key_resources": ["Shed for 100 birds", "Feeders and drinkers"],
+    "cost_structure": ["Chicks", "Feed", "Vaccines"],
+    "revenue_streams": ["Tk 230 a bird"],
+}
+SATHI_CANVAS = {  # a grocery corner, still a draft
+    "value_propositions": ["মুদি দোকান: চাল, ডাল, তেল হাতের কাছে"],
+    "customer_segments": ["আশেপাশের ৪০টি পরিবার"],
+    "key_resources": ["ঘরের সামনের বারান্দা"],
+}
+
+
+def seed_canvases(trainer, facilitator, facilitator2, rahima, shirin) -> dict:
+    """Business plans in every status: রহিমা's tailoring canvas sent back with comments she has
+    answered; Shirin's snack stall approved; a poultry canvas waiting for review; a grocery draft.
+    Each with a financial plan; some notes written by the facilitator on the participant's behalf,
+    and one earlier version restored."""
+    from sqlalchemy import select
+
+    from edt.modules.canvas import plan
+    from edt.modules.canvas import services as canvases
+    from edt.modules.participants.models import Participant
+
+    def fill(person, items, *, author=None, name=""):
+        sheet = canvases.open_canvas(person)
+        if name:
+            canvases.set_business_name(author or person.user, sheet, name, sheet.revision)
+        for block, notes in items.items():
+            for note in notes:
+                canvases.add_item(author or person.user, sheet, block, note, sheet.revision)
+        return sheet
+
+    def by_name(name):
+        return db.session.scalar(select(Participant).where(Participant.full_name == name))
+
+    # রহিমা: she writes most notes; her facilitator writes two with her; sent back, then answered.
+    sheet = fill(rahima, {k: v for k, v in RAHIMA_CANVAS.items() if k != "key_partners"}, name="রহিমা টেইলার্স")
+    fill(rahima, {"key_partners": RAHIMA_CANVAS["key_partners"]}, author=facilitator)
+    canvases.add_item(rahima.user, sheet, "channels", "Facebook পেজ", sheet.revision)
+    canvases.change_item(rahima.user, sheet, "channels", "remove", 2, sheet.revision)
+    canvases.save_plan(rahima.user, sheet, plan.PlanInput(
+        startup=[plan.CostLine("পায়ে চালানো সেলাই মেশিন", 9000), plan.CostLine("কাঁচি ও ফিতা", 350),
+                 plan.CostLine("ইস্ত্রি", 900)],
+        products=[plan.ProductLine("সালোয়ার কামিজ (সেট)", 440, 12, price=620),
+                  plan.ProductLine("স্কুল ইউনিফর্ম", 300, 10, markup_percent=40),
+                  plan.ProductLine("Repairs and alterations", 5, 25, price=40)],
+        fixed=[plan.CostLine("ঘর ভাড়ার অংশ", 1200), plan.CostLine("বিদ্যুৎ", 300), plan.CostLine("Mobile phone", 200)],
+        own_money=3000, loan_amount=8000, loan_rate=24, loan_months=12, loan_method="declining"), 0)
+    canvases.submit(rahima.user, sheet, sheet.revision)
+    canvases.review(facilitator, sheet, "changes", "Which day of the week will you be at the school gate? "
+                    "Write it in Channels.", "channels", sheet.revision)
+    canvases.comment(facilitator, sheet, "revenue_streams", "How much will you ask for a school uniform?")
+    canvases.comment(rahima.user, sheet, "channels", "রবিবার আর বুধবার, ছুটির সময়।")
+
+    # Shirin: approved, with a flat-rate loan she compared with a declining one.
+    stall = fill(shirin, SHIRIN_CANVAS, name="Shirin's Snack Corner")
+    canvases.save_plan(shirin.user, stall, plan.PlanInput(
+        startup=[plan.CostLine("Gas stove", 2500), plan.CostLine("Karai and utensils", 1200),
+                 plan.CostLine("Stall cover and table", 1800)],
+        products=[plan.ProductLine("Singara", 5, 900, price=10), plan.ProductLine("Samosa", 6, 600, price=10)],
+        fixed=[plan.CostLine("Stall rent", 1500), plan.CostLine("Gas", 1400)],
+        own_money=2500, loan_amount=5000, loan_rate=12, loan_months=12, loan_method="flat"), 0)
+    canvases.submit(shirin.user, stall, stall.revision)
+    canvases.comment(facilitator2, stall, "value_propositions", "Good: say why covered food matters to parents.")
+    canvases.comment(shirin.user, stall, "value_propositions", "Parents want their children to eat clean food.")
+    canvases.review(facilitator2, stall, "approve", "A clear plan. Well done.", None, stall.revision)
+
+    result = {"rahima": sheet, "shirin": stall}
+    rokeya, sathi = by_name("Rokeya Begum"), by_name("সাথী আক্তার")
+    if rokeya is not None:  # sent for review, written with the facilitator
+        coop = fill(rokeya, ROKEYA_CANVAS, name="Rokeya Poultry")
+        canvases.add_item(facilitator, coop, "key_partners", "Upazila livestock office (vaccines)", coop.revision)
+        canvases.add_item(rokeya.user, coop, "key_partners", "Feed seller", coop.revision)
+        canvases.restore(rokeya.user, coop, coop.revision - 1, coop.revision)  # she took hers back out
+        canvases.save_plan(facilitator, coop, plan.PlanInput(
+            startup=[plan.CostLine("Shed repairs", 4000), plan.CostLine("Chicks", 35, 100)],
+            products=[plan.ProductLine("Sonali chicken", 180, 95, markup_percent=25)],
+            fixed=[plan.CostLine("Electricity for the shed", 250)],
+            own_money=4000, loan_amount=4000, loan_rate=24, loan_months=6, loan_method="declining"), 0)
+        canvases.submit(rokeya.user, coop, coop.revision)
+        result["rokeya"] = coop
+    if sathi is not None:  # a draft: the first notes and a plan with a price below cost to fix
+        shop = fill(sathi, SATHI_CANVAS)
+        canvases.save_plan(sathi.user, shop, plan.PlanInput(
+            products=[plan.ProductLine("চাল (কেজি)", 58, 300, price=56), plan.ProductLine("ডাল (কেজি)", 110, 60, price=125)],
+            fixed=[plan.CostLine("দোকান ভাড়া", 800)], own_money=6000), 0)
+        result["sathi"] = shop
+    return result
 

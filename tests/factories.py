@@ -40,3 +40,150 @@ def make_world():
     return SimpleNamespace(khulna=khulna, jashore=jashore, trainer=trainer, facilitator=facilitator,
                            other_facilitator=other_facilitator, participant=participant,
                            other_participant=other_participant)
+
+
+# --- certificates (issue 6) -----------------------------------------------------------------------
+
+def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=None, canvas="submitted",
+                           excused=0, capacity=25):
+    """A batch of `partner` whose ten days end today, with `people` enrolled and every day marked
+    through the attendance service: person i is present `attended[i]` days (default 10), then
+    excused `excused` days, then absent. Their canvases get `canvas` status ("draft", "submitted",
+    "approved" or None for no canvas). Returns (batch, enrolments in the order of `people`)."""
+    from datetime import timedelta
+
+    from edt.modules.attendance import services as attendance
+    from edt.modules.batches import services as batches
+    from edt.modules.batches.queries import today
+    from edt.modules.canvas import services as canvases
+
+    batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Community hall",
+                                 start_date=today() - timedelta(days=9), off_days=set(), capacity=capacity,
+                                 facilitator_ids=[facilitator.id])
+    enrolments = batches.enrol(trainer, batch, list(people))
+    by_person = {e.participant_id: e for e in enrolments}
+    enrolments = [by_person[p.id] for p in people]
+    counts = list(attended) if attended is not None else [10] * len(people)
+    for day in sorted(batch.days, key=lambda d: d.number):
+        entries = []
+        for enrolment, present in zip(enrolments, counts):
+            status = ("present" if day.number <= present else
+                      "excused" if day.number <= present + excused else "absent")
+            entries.append(attendance.Entry(enrolment_id=enrolment.id, status=status))
+        attendance.save_day(trainer, day, entries)
+    if canvas:
+        for person in people:
+            sheet = canvases.open_canvas(person)
+            if canvas == "draft":
+                continue
+            canvases.add_item(person.user, sheet, "value_propositions", "Fresh vegetables at the door", sheet.revision)
+            canvases.submit(person.user, sheet, sheet.revision)
+            if canvas == "approved":
+                canvases.review(trainer, sheet, "approve", "", None, sheet.revision)
+    return batch, enrolments
+
+
+# --- batches and attendance (issue 4) -------------------------------------------------------------
+
+def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(), capacity=25, venue="Community hall",
+               district=None):
+    """A batch of `partner`. No weekly off days by default, so day n falls on start + n - 1."""
+    from datetime import timedelta
+
+    from edt.modules.batches import services as batches
+    from edt.modules.batches.queries import today
+
+    trainer = trainer or make_staff(Role.MASTER_TRAINER)
+    if not facilitators:
+        facilitators = [make_staff(Role.FACILITATOR, partner)]
+    return batches.create_batch(trainer, partner_id=partner.id, district=district, venue=venue,
+                                start_date=start or today() - timedelta(days=2), off_days=set(off_days),
+                                capacity=capacity, master_trainer_id=trainer.id,
+                                facilitator_ids=[f.id for f in facilitators])
+
+
+def enrol(batch, participants, actor=None):
+    from edt.modules.batches import services as batches
+
+    return batches.enrol(actor, batch, list(participants))
+
+
+def batch_world(world) -> dict:
+    """A Khulna batch run by world.facilitator with world.participant enrolled, a Jashore batch
+    run by world.other_facilitator, and a holiday: the ids the access matrix needs."""
+    from edt.modules.batches import services as batches
+    from edt.modules.batches.queries import today
+
+    if hasattr(world, "batch"):
+        return world.batch_ids
+    world.batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
+    world.enrolment = enrol(world.batch, [world.participant])[0]
+    world.other_batch = make_batch(world.jashore, facilitators=[world.other_facilitator], trainer=world.trainer)
+    world.holiday = batches.add_holiday(None, today().replace(month=12, day=16), "Victory Day")
+    world.batch_ids = {"batch_id": world.batch.id, "day_id": world.batch.days[0].id,
+                       "day3_id": world.batch.days[2].id, "enrolment_id": world.enrolment.id,
+                       "holiday_id": world.holiday.id}
+    return world.batch_ids
+
+
+# --- business plan (issue 5) -------------------------------------------------------------------
+
+def make_canvas(participant, *, items=None, business_name="", status="draft", reviewer=None, author=None):
+    """A canvas with `items` ({block: [text, ...]}), saved by `author` (the participant by
+    default), brought to `status` (submitted, changes_requested, approved) by `reviewer`."""
+    from edt.modules.canvas import services as canvas_services
+
+    author = author or participant.user
+    canvas = canvas_services.open_canvas(participant)
+    if business_name:
+        canvas_services.set_business_name(author, canvas, business_name, canvas.revision)
+    for block, texts in (items or {}).items():
+        for text in texts:
+            canvas_services.add_item(author, canvas, block, text, canvas.revision)
+    if status in ("submitted", "changes_requested", "approved"):
+        canvas_services.submit(author, canvas, canvas.revision)
+    if status in ("changes_requested", "approved"):
+        decision = "approve" if status == "approved" else "changes"
+        canvas_services.review(reviewer, canvas, decision, "Please add your prices." if decision == "changes" else "",
+                               "revenue_streams" if decision == "changes" else None, canvas.revision)
+    return canvas
+
+
+def canvas_world(world) -> dict:
+    """world.participant in world.facilitator's batch (batch_world) with a canvas at revision 1
+    (one note in Channels): the ids the access matrix needs for the canvas rows."""
+    if hasattr(world, "canvas_ids"):
+        return world.canvas_ids
+    batch_world(world)
+    world.canvas = make_canvas(world.participant, items={"channels": ["From my home"]})
+    world.canvas_ids = {"canvas_participant_id": world.participant.id, "canvas_revision": world.canvas.revision}
+    return world.canvas_ids
+
+
+def make_plan(canvas, actor, **values):
+    """A financial plan from plain values (see edt.modules.canvas.plan.PlanInput)."""
+    from edt.modules.canvas import plan, services as canvas_services
+    from edt.modules.canvas.queries import plan_of
+
+    data = plan.PlanInput(**values)
+    current = plan_of(canvas)
+    return canvas_services.save_plan(actor, canvas, data, current.version if current else 0)
+
+
+def certificate_world(world) -> dict:
+    """A finished Khulna batch run by world.facilitator, separate from batch_world's: one new
+    participant holds a certificate, another attended too little to get one. The ids the
+    access matrix needs for certificates (world.participant holds none: 404 on the download)."""
+    from edt.modules.certificates import services as certificates
+
+    if hasattr(world, "certificate_ids"):
+        return world.certificate_ids
+    people = [make_participant(world.khulna, world.trainer, full_name=name)
+              for name in ("Rahela Begum", "Moushumi Das")]
+    batch, enrolments = make_certifiable_batch(world.khulna, world.trainer, world.facilitator, people,
+                                               attended=[10, 5])
+    certificate = certificates.issue(world.trainer, enrolments[0])
+    world.certificate = certificate
+    world.certificate_ids = {"cert_batch_id": batch.id, "cert_enrolment_id": enrolments[1].id,
+                             "certificate_id": certificate.id, "certificate_code": certificate.code}
+    return world.certificate_ids

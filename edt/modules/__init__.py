@@ -1,7 +1,11 @@
 """The feature modules, registered in this explicit order (no discovery magic)."""
-from . import accounts, curriculum, participants, site
+from . import accounts, canvas, curriculum, participants, site
+from . import attendance, batches  # noqa: E402  (issue 4)
+from . import certificates  # noqa: E402  (issue 6)
 
-MODULES = [site, accounts, curriculum, participants]
+MODULES = [site, accounts, curriculum, participants, canvas]
+MODULES += [batches, attendance]
+MODULES += [certificates]
 
 
 def register(app) -> None:

@@ -1,9 +1,37 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from edt.places import DISTRICT_CHOICES
 
 
 class PinForm(FlaskForm):
     pin = PasswordField(_l("New 6-digit PIN"), validators=[DataRequired(), Length(max=16)],
+                        render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
+
+
+GENDER_CHOICES = [("woman", _l("Woman")), ("man", _l("Man")), ("other", _l("Other")),
+                  ("undisclosed", _l("Prefers not to say"))]
+
+
+class ParticipantForm(FlaskForm):
+    """Short on purpose: only what the work needs, each field explained."""
+
+    partner_id = SelectField(_l("Partner organisation"), coerce=int)
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Write the participant's name.")),
+                                                         Length(max=120)],
+                            render_kw={"autocomplete": "off"})
+    gender = SelectField(_l("Gender"), choices=GENDER_CHOICES)
+    birth_year = IntegerField(_l("Birth year (optional)"),
+                              validators=[Optional(), NumberRange(1930, 2020, _l("Write a year like 1994."))],
+                              render_kw={"inputmode": "numeric"})
+    district = SelectField(_l("District"), choices=DISTRICT_CHOICES)
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=20)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+    consent_data_use = BooleanField(_l("They agreed that we keep this record"))
+    consent_photos = BooleanField(_l("They agreed to appear in photos"))
+    consent_date = DateField(_l("Date of the agreement (empty = today)"), validators=[Optional()])
+    pin = PasswordField(_l("6-digit PIN (optional: set it later with them)"),
+                        validators=[Optional(), Length(max=16)],
                         render_kw={"inputmode": "numeric", "autocomplete": "new-password"})

@@ -39,5 +39,10 @@ class Participant(db.Model):
     partner: Mapped[Partner] = relationship(lazy="joined")
     user: Mapped[User] = relationship(lazy="joined")
 
+    @property
+    def has_pin(self) -> bool:
+        """False for people imported from a roster until a facilitator sets their PIN."""
+        return not (self.user.password_hash or "").startswith("!")
+
     def __repr__(self):
         return f"<Participant {self.code}>"

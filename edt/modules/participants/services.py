@@ -17,7 +17,16 @@ from .queries import normalise_name
 
 
 class ParticipantError(ValueError):
-    pass
+    """A rule was broken; `field` names the form field it concerns, when there is one."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# A participant imported from a roster has no PIN until a facilitator sets one with them in
+# private; this marker is not a hash, so every login attempt is refused until then.
+NO_PIN = "!no-pin"
 
 
 def next_code(partner: Partner, year: int) -> str:
@@ -49,19 +58,22 @@ def check_fields(*, full_name: str, gender: str, birth_year: int | None, distric
 
 def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth_year: int | None,
              district: str, phone: str | None = None, consent_data_use: bool = False,
-             consent_photos: bool = False, consent_date: date | None = None, pin: str,
+             consent_photos: bool = False, consent_date: date | None = None, pin: str | None,
              year: int | None = None, commit: bool = True) -> Participant:
+    """Register a participant. `pin=None` leaves the login closed until a PIN is set."""
     partner = db.session.get(Partner, partner_id)
     if partner is None or (actor.role == Role.FACILITATOR and actor.partner_id != partner_id):
-        raise ParticipantError(_l("You can register participants only for your own partner organisation."))
+        raise ParticipantError(_l("You can register participants only for your own partner organisation."),
+                               "partner_id")
     problems = check_fields(full_name=full_name, gender=gender, birth_year=birth_year, district=district, phone=phone)
     if problems:
-        raise ParticipantError(problems[0][1])
-    problem = accounts.pin_problem(pin)
+        raise ParticipantError(problems[0][1], problems[0][0])
+    problem = accounts.pin_problem(pin) if pin is not None else None
     if problem:
-        raise ParticipantError(problem)
+        raise ParticipantError(problem, "pin")
     code = next_code(partner, year or date.today().year)
-    user = User(username=code, role=Role.PARTICIPANT, partner_id=partner.id, password_hash=accounts.hash_secret(pin))
+    user = User(username=code, role=Role.PARTICIPANT, partner_id=partner.id,
+                password_hash=accounts.hash_secret(pin) if pin is not None else NO_PIN)
     participant = Participant(code=code, partner=partner, user=user, full_name=" ".join(full_name.split()),
                               name_key=normalise_name(full_name), gender=gender, birth_year=birth_year,
                               district=district, phone=phone or None, consent_data_use=consent_data_use,
@@ -85,3 +97,30 @@ def set_pin(actor: User, participant: Participant, pin: str) -> None:
         accounts.set_pin(actor, participant.user, pin)
     except accounts.AccountError as error:
         raise ParticipantError(str(error)) from error
+
+
+def update(actor: User, participant: Participant, *, full_name: str, gender: str, birth_year: int | None,
+           district: str, phone: str | None, consent_data_use: bool, consent_photos: bool,
+           consent_date: date | None) -> list[str]:
+    """Correct a participant's record; returns (and audits) the names of the fields changed."""
+    if actor.role == Role.FACILITATOR and actor.partner_id != participant.partner_id:
+        raise ParticipantError(_l("You can change participants only of your own partner organisation."))
+    problems = check_fields(full_name=full_name, gender=gender, birth_year=birth_year, district=district, phone=phone)
+    if problems:
+        raise ParticipantError(problems[0][1], problems[0][0])
+    if consent_date is not None and consent_date > date.today():
+        raise ParticipantError(_l("The consent date cannot be in the future."), "consent_date")
+    if consent_date is None:  # the date of the latest agreement: today when what was agreed changes
+        agreed_changed = (consent_data_use, consent_photos) != (participant.consent_data_use,
+                                                                participant.consent_photos)
+        consent_date = date.today() if agreed_changed else participant.consent_date
+    new = {"full_name": " ".join(full_name.split()), "gender": gender, "birth_year": birth_year,
+           "district": district, "phone": phone or None, "consent_data_use": consent_data_use,
+           "consent_photos": consent_photos, "consent_date": consent_date}
+    changed = [name for name, value in new.items() if getattr(participant, name) != value]
+    for name, value in new.items():
+        setattr(participant, name, value)
+    participant.name_key = normalise_name(new["full_name"])
+    audit.record(actor, "participant_updated", "participant", participant.id, details={"fields": changed})
+    db.session.commit()
+    return changed

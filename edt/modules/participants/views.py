@@ -1,11 +1,13 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from edt import audit
+from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, role_required
 
 from . import queries, services
-from .forms import PinForm
+from .forms import ParticipantForm, PinForm
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 PER_PAGE = 50
@@ -33,6 +35,91 @@ def set_pin(participant_id):
             form.pin.errors.append(str(error))
         else:
             flash(_("PIN saved for %(code)s. Tell it to the participant in private.", code=participant.code), "ok")
-            return redirect(url_for("participants.index"))
+            return redirect(url_for("participants.detail", participant_id=participant.id))
     return render_template("participants/pin.html", form=form, participant=participant), (
+        400 if form.errors else 200)
+
+
+def _partner_choices(form: ParticipantForm) -> None:
+    if current_user.is_master_trainer:
+        form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in all_partners()]
+    else:
+        form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
+
+
+def _attach(form, error, default="full_name") -> None:
+    target = getattr(form, getattr(error, "field", None) or default, None) or getattr(form, default)
+    target.errors = list(target.errors) + [str(error)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def register():
+    form = ParticipantForm()
+    _partner_choices(form)
+    if request.method == "GET":
+        partner_id = request.args.get("partner", 0, type=int)
+        if not current_user.is_master_trainer:
+            partner_id = current_user.partner_id
+        form.partner_id.data = partner_id
+        partner = next((p for p in all_partners() if p.id == partner_id), None)
+        if partner:
+            form.district.data = partner.district
+    if form.validate_on_submit():
+        if not form.consent_data_use.data:
+            form.consent_data_use.errors.append(_("We keep a record only with the person's agreement. Explain what "
+                                                  "we keep and why, then tick this box once they agree."))
+        else:
+            try:
+                participant = services.register(
+                    current_user, partner_id=form.partner_id.data, full_name=form.full_name.data,
+                    gender=form.gender.data, birth_year=form.birth_year.data, district=form.district.data,
+                    phone=(form.phone.data or "").replace(" ", "") or None, consent_data_use=True,
+                    consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
+                    pin=form.pin.data or None)
+            except services.ParticipantError as error:
+                _attach(form, error)
+            else:
+                flash(_("Registered %(code)s. Give the person their code.", code=participant.code), "ok")
+                return redirect(url_for("participants.detail", participant_id=participant.id))
+    return render_template("participants/form.html", form=form, participant=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:participant_id>")
+@role_required(*STAFF)
+def detail(participant_id):
+    from edt.modules.attendance.services import summaries
+    from edt.modules.batches import queries as batch_queries
+
+    participant = queries.participant_for(current_user, participant_id)
+    enrolments = batch_queries.participant_enrolments(participant.id)
+    reachable = {b for b in batch_queries.reachable_ids(current_user, [e.batch_id for e in enrolments])}
+    audit.record(current_user, "participant_viewed", "participant", participant.id, commit=True)
+    return render_template("participants/detail.html", participant=participant, enrolments=enrolments,
+                           summaries=summaries(list({e.batch_id for e in enrolments}), enrolments),
+                           reachable=reachable, today=batch_queries.today())
+
+
+@bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit(participant_id):
+    participant = queries.participant_for(current_user, participant_id)
+    if participant.erased_at is not None:
+        abort(404)
+    form = ParticipantForm(obj=participant)
+    del form.partner_id
+    del form.pin
+    if form.validate_on_submit():
+        try:
+            services.update(current_user, participant, full_name=form.full_name.data, gender=form.gender.data,
+                            birth_year=form.birth_year.data, district=form.district.data,
+                            phone=(form.phone.data or "").replace(" ", "") or None,
+                            consent_data_use=form.consent_data_use.data, consent_photos=form.consent_photos.data,
+                            consent_date=form.consent_date.data)
+        except services.ParticipantError as error:
+            _attach(form, error)
+        else:
+            flash(_("Saved."), "ok")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+    return render_template("participants/form.html", form=form, participant=participant), (
         400 if form.errors else 200)

@@ -5,6 +5,8 @@ from sqlalchemy import text
 
 from edt.content import library
 from edt.extensions import db
+from edt.modules.canvas import queries as canvas_queries
+from edt.modules.certificates import queries as certificate_queries
 from edt.modules.participants.queries import own_participant
 from edt.security import public
 
@@ -14,12 +16,20 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 @public
 def home():
+    from edt.modules.attendance import queries as attendance_queries
+    from edt.modules.batches.queries import today
+
     if not current_user.is_authenticated:
         return render_template("site/welcome.html")
     if current_user.is_participant:
-        return render_template("site/participant_home.html", participant=own_participant(current_user),
-                               days=library().days)
-    return render_template("site/staff_home.html", days=library().days)
+        participant = own_participant(current_user)
+        enrolment, marks = attendance_queries.own_batch_days(participant) if participant else (None, [])
+        return render_template("site/participant_home.html", participant=participant, days=library().days,
+                               enrolment=enrolment, batch_days=marks, today=today(),
+                               my_plan=canvas_queries.home_card(participant) if participant else None,
+                               certificates=certificate_queries.own_certificates(current_user))
+    return render_template("site/staff_home.html", days=library().days,
+                           home=attendance_queries.staff_home(current_user), today=today())
 
 
 @bp.route("/healthz")

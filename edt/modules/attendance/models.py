@@ -1,0 +1,32 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from edt.audit import utcnow
+from edt.extensions import db
+from edt.modules.batches.models import Enrolment, TrainingDay
+
+STATUSES = ("present", "late", "excused", "absent")
+LETTERS = {"present": "P", "late": "L", "excused": "E", "absent": "A"}
+
+
+class AttendanceMark(db.Model):
+    """One mark per (training day, enrolment), enforced by the database and written as an upsert,
+    so two facilitators saving the same day at once never create duplicates or an error."""
+
+    __tablename__ = "attendance_mark"
+    __table_args__ = (
+        UniqueConstraint("training_day_id", "enrolment_id", name="uq_attendance_mark_day_enrolment"),
+        CheckConstraint("status in ('present', 'late', 'excused', 'absent')", name="status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_day_id: Mapped[int] = mapped_column(ForeignKey("training_day.id", ondelete="CASCADE"))
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    training_day: Mapped[TrainingDay] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()

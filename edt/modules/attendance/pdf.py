@@ -1,0 +1,63 @@
+"""The printable sign-in sheet for a training day (A4): code, name and a box to sign or press a
+thumbprint. Used on days without a device; the marks are entered afterwards on the day's page.
+Returns bytes; the view only sends them. Nothing on it names the programme's purpose."""
+from io import BytesIO
+
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from edt import pdffonts
+
+
+def sign_in_sheet(day, enrolments, *, facilitators: list[str] | None = None) -> bytes:
+    """A4 sign-in sheet for `day` listing `enrolments` (with participants loaded)."""
+    batch = day.batch
+    # Bangla names are set in Noto Sans Bengali and shaped by HarfBuzz (edt.pdffonts).
+    base = pdffonts.style("signin-base", size=10.5, leading=13)
+    small = pdffonts.style("signin-small", size=9, leading=11, textColor=colors.HexColor("#333333"))
+    title = pdffonts.style("signin-title", size=15, bold=True, leading=19, spaceAfter=2)
+    head = pdffonts.style("signin-head", size=10, bold=True, leading=12)
+
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
+                            bottomMargin=16 * mm, title=f"{_('Sign-in sheet')} {batch.code} {_('Day')} {day.number}",
+                            author=batch.partner.name, subject=_("Entrepreneurship Development Training"))
+    story = [
+        pdffonts.paragraph(_("Entrepreneurship Development Training"), title),
+        pdffonts.paragraph(_("Sign-in sheet · %(batch)s · Day %(n)d · %(date)s", batch=batch.code, n=day.number,
+                             date=day.date.strftime("%d %b %Y")), head),
+        pdffonts.paragraph(" · ".join(part for part in (batch.partner.name, batch.venue, batch.district) if part),
+                           small),
+        Spacer(1, 4 * mm),
+    ]
+    header = [pdffonts.paragraph(text, head) for text in
+              ("#", _("Code"), _("Name"), _("Signature or thumbprint"), _("Office use: P L E A"))]
+    rows = [header]
+    for number, enrolment in enumerate(enrolments, start=1):
+        person = enrolment.participant
+        rows.append([str(number), pdffonts.paragraph(person.code, base), pdffonts.paragraph(person.full_name, base),
+                     "", ""])
+    for number in range(len(enrolments) + 1, len(enrolments) + 3):  # two blank lines for late additions
+        rows.append([str(number), "", "", "", ""])
+    width = doc.width
+    table = Table(rows, colWidths=[8 * mm, 36 * mm, width - 8 * mm - 36 * mm - 58 * mm - 24 * mm, 58 * mm, 24 * mm],
+                  rowHeights=[None] + [13 * mm] * (len(rows) - 1), repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
+        ("FONTSIZE", (0, 0), (-1, -1), 10),
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecef")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))
+    story += [table, Spacer(1, 6 * mm)]
+    names = ", ".join(facilitators or [])
+    story.append(pdffonts.paragraph(_("Facilitator%(names)s: signature ____________________   Date ____________",
+                                      names=f" ({names})" if names else ""), base))
+    story.append(Spacer(1, 2 * mm))
+    story.append(pdffonts.paragraph(_("Enter the marks afterwards on the day's attendance page. Keep this sheet "
+                                      "in a locked place: it holds names."), small))
+    doc.build(story)
+    return buffer.getvalue()

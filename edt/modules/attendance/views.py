@@ -1,0 +1,101 @@
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from edt import audit
+from edt.extensions import db
+from edt.modules.batches import queries as batch_queries
+from edt.security import STAFF, role_required
+
+from . import pdf, services
+from .forms import AttendanceForm
+from .models import LETTERS, STATUSES
+
+bp = Blueprint("attendance", __name__, url_prefix="/attendance")
+
+
+def _rows(day, enrolments, marks, *, prefill: bool, posted=None):
+    """Ready-made rows for the template: what each radio shows and what the page showed."""
+    rows = []
+    for enrolment in enrolments:
+        mark = marks.get(enrolment.id)
+        was_status, was_note = (mark.status, mark.note) if mark else ("", "")
+        prefilled = prefill and mark is None
+        status = was_status or ("present" if prefilled else "")
+        note = was_note
+        if posted is not None:
+            status = posted.get(f"s-{enrolment.id}", "") or ""
+            note = posted.get(f"n-{enrolment.id}", "") or ""
+            was_status, was_note = posted.get(f"ws-{enrolment.id}", ""), posted.get(f"wn-{enrolment.id}", "")
+            prefilled = posted.get(f"pf-{enrolment.id}") == "1"
+        rows.append({"enrolment": enrolment, "participant": enrolment.participant, "status": status, "note": note,
+                     "was_status": was_status, "was_note": was_note, "prefilled": prefilled,
+                     "left": enrolment.status != "active"})
+    return rows
+
+
+def _render_day(day, *, prefill=False, posted=None, error=None, status=200):
+    enrolments = services.day_roster(day)
+    marks = services.day_marks(day)
+    today = batch_queries.today()
+    days = day.batch.days
+    counts = dict.fromkeys(STATUSES, 0)
+    for mark in marks.values():
+        counts[mark.status] += 1
+    can_save = day.batch.cancelled_at is None and day.date <= today
+    return render_template(
+        "attendance/mark.html", day=day, batch=day.batch, rows=_rows(day, enrolments, marks, prefill=prefill,
+                                                                     posted=posted),
+        counts=counts, unmarked=len(enrolments) - len(marks), statuses=STATUSES, letters=LETTERS,
+        form=AttendanceForm(), prefill=prefill, error=error, can_save=can_save, today=today,
+        previous=next((d for d in days if d.number == day.number - 1), None),
+        following=next((d for d in days if d.number == day.number + 1), None)), status
+
+
+@bp.route("/days/<int:day_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def mark(day_id):
+    day = batch_queries.day_for(current_user, day_id)
+    if request.method == "GET":
+        audit.record(current_user, "attendance_viewed", "training_day", day.id, commit=True)
+        return _render_day(day, prefill=request.args.get("all") == "present")
+    form = AttendanceForm()
+    if not form.validate_on_submit():
+        return _render_day(day, posted=request.form, status=400,
+                           error=_("This form was open too long or was sent twice. Please reload and try again."))
+    try:
+        result = services.save_day(current_user, day, services.parse_entries(request.form))
+    except services.AttendanceError as error:
+        db.session.rollback()
+        return _render_day(day, posted=request.form, error=str(error), status=400)
+    counts = result.counts
+    message = _("Saved day %(n)d: %(p)d present, %(l)d late, %(e)d excused, %(a)d absent.", n=day.number,
+                p=counts["present"], l=counts["late"], e=counts["excused"], a=counts["absent"])
+    flash(message, "ok")
+    if result.kept:
+        flash(_("%(n)d marks saved by a colleague after you opened the page were kept.", n=result.kept), "warn")
+    if result.conflicts:
+        flash(_("%(n)d marks a colleague had just saved were replaced by yours.", n=result.conflicts), "warn")
+    return redirect(url_for("attendance.mark", day_id=day.id))
+
+
+@bp.route("/days/<int:day_id>/sheet.pdf")
+@role_required(*STAFF)
+def sheet(day_id):
+    day = batch_queries.day_for(current_user, day_id)
+    enrolments = [e for e in services.day_roster(day) if e.status == "active" or e.ended_on >= day.date]
+    data = pdf.sign_in_sheet(day, enrolments,
+                             facilitators=[f.display_name or f.username for f in day.batch.facilitators])
+    audit.record(current_user, "signin_sheet_exported", "training_day", day.id, details={"rows": len(enrolments)},
+                 commit=True)
+    filename = f"sign-in-{day.batch.code}-day{day.number:02d}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={filename}"})
+
+
+@bp.route("/batches/<int:batch_id>")
+@role_required(*STAFF)
+def grid(batch_id):
+    batch = batch_queries.batch_for(current_user, batch_id)
+    return render_template("attendance/grid.html", grid=services.grid(batch), batch=batch, letters=LETTERS,
+                           today=batch_queries.today())

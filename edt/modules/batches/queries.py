@@ -1,0 +1,191 @@
+"""Scoped reads for batches, days and enrolments.
+
+Master trainers reach every batch; a facilitator reaches the batches they facilitate; a
+participant only the batch of their own active enrolment. Lists and detail pages share `scope`,
+so a list never shows what a detail page would refuse.
+"""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from edt.extensions import db
+from edt.modules.participants.models import Participant
+from edt.security import Role, scoped_or_404
+
+from .models import Batch, Enrolment, Holiday, TrainingDay, batch_facilitator
+
+TIMEZONE = ZoneInfo("Asia/Dhaka")  # every partner works in Bangladesh time
+
+
+def today() -> date:
+    """Today in Bangladesh: a server on UTC would otherwise show yesterday's day until 6 a.m."""
+    return datetime.now(TIMEZONE).date()
+
+
+def facilitated_ids(user) -> Select:
+    return select(batch_facilitator.c.batch_id).where(batch_facilitator.c.user_id == user.id)
+
+
+def scope(user, stmt: Select | None = None) -> Select:
+    stmt = stmt if stmt is not None else select(Batch)
+    if user.role == Role.MASTER_TRAINER:
+        return stmt
+    if user.role == Role.FACILITATOR:
+        return stmt.where(Batch.id.in_(facilitated_ids(user)))
+    own = (select(Enrolment.batch_id).join(Participant, Participant.id == Enrolment.participant_id)
+           .where(Participant.user_id == user.id, Enrolment.status == "active"))
+    return stmt.where(Batch.id.in_(own))
+
+
+def status_clause(status: str, on: date):
+    """SQL for a batch status on a date (the same rule as Batch.status_on)."""
+    live = Batch.cancelled_at.is_(None)
+    return {
+        "cancelled": Batch.cancelled_at.is_not(None),
+        "planned": and_(live, Batch.start_date > on),
+        "running": and_(live, Batch.start_date <= on, Batch.end_date >= on),
+        "completed": and_(live, Batch.end_date < on),
+    }[status]
+
+
+def batch_for(user, batch_id: int) -> Batch:
+    found = db.session.scalar(scope(user).where(Batch.id == batch_id))
+    return scoped_or_404(found, target_type="batch", target_id=batch_id, actor=user)
+
+
+def day_for(user, day_id: int) -> TrainingDay:
+    found = db.session.scalar(select(TrainingDay).join(Batch, Batch.id == TrainingDay.batch_id)
+                              .where(TrainingDay.id == day_id, Batch.id.in_(scope(user, select(Batch.id)))))
+    return scoped_or_404(found, target_type="training_day", target_id=day_id, actor=user)
+
+
+def reachable_ids(user, batch_ids) -> set[int]:
+    """Which of these batches the user may open."""
+    if not batch_ids:
+        return set()
+    return set(db.session.scalars(scope(user, select(Batch.id)).where(Batch.id.in_(set(batch_ids)))))
+
+
+def enrolment_for(user, enrolment_id: int) -> Enrolment:
+    found = db.session.scalar(select(Enrolment).where(Enrolment.id == enrolment_id,
+                                                      Enrolment.batch_id.in_(scope(user, select(Batch.id)))))
+    return scoped_or_404(found, target_type="enrolment", target_id=enrolment_id, actor=user)
+
+
+def facilitates(user, participant) -> bool:
+    """Is `user` a master trainer, or a facilitator of a batch where `participant` has an active
+    enrolment? (Other modules use it: the canvas review, certificates.)"""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.MASTER_TRAINER:
+        return True
+    if user.role != Role.FACILITATOR:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        Enrolment.participant_id == participant.id, Enrolment.status == "active",
+        Enrolment.batch_id.in_(facilitated_ids(user))))))
+
+
+def list_batches(user, *, status: str = "", query: str = "", page: int = 1, per_page: int = 50):
+    """One page of batches in scope with their active enrolment counts; returns (rows, total),
+    rows being (batch, enrolled). Three queries whatever the page size."""
+    stmt = scope(user)
+    if status in ("planned", "running", "completed", "cancelled"):
+        stmt = stmt.where(status_clause(status, today()))
+    query = (query or "").strip()
+    if query:
+        stmt = stmt.where(or_(func.lower(Batch.code).like(f"%{query.lower()}%"),
+                              func.lower(Batch.venue).like(f"%{query.lower()}%")))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    enrolled = (select(func.count()).where(Enrolment.batch_id == Batch.id, Enrolment.status == "active")
+                .correlate(Batch).scalar_subquery())
+    rows = db.session.execute(
+        stmt.add_columns(enrolled).options(selectinload(Batch.facilitators))
+        .order_by(Batch.start_date.desc(), Batch.code).limit(per_page).offset((page - 1) * per_page)).all()
+    return [(batch, count) for batch, count in rows], total
+
+
+def active_count(batch_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Enrolment)
+                             .where(Enrolment.batch_id == batch_id, Enrolment.status == "active"))
+
+
+def batch_roster(batch: Batch) -> list[Enrolment]:
+    """Every enrolment of the batch (active first, then by code), with participants loaded."""
+    rows = db.session.scalars(
+        select(Enrolment).join(Participant, Participant.id == Enrolment.participant_id)
+        .where(Enrolment.batch_id == batch.id)
+        .options(selectinload(Enrolment.participant),
+                 selectinload(Enrolment.transferred_to).joinedload(Enrolment.batch))
+        .order_by((Enrolment.status != "active"), Participant.code))
+    return list(rows)
+
+
+def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Participant]:
+    """Participants of a partner, in the user's reach, with no active enrolment anywhere."""
+    from edt.modules.participants.queries import scope as participant_scope
+
+    busy = select(Enrolment.participant_id).where(Enrolment.status == "active")
+    return list(db.session.scalars(
+        participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
+                                      Participant.id.not_in(busy))
+        .order_by(Participant.code).limit(limit)))
+
+
+def active_enrolment(participant_id: int) -> Enrolment | None:
+    return db.session.scalar(select(Enrolment).where(Enrolment.participant_id == participant_id,
+                                                     Enrolment.status == "active"))
+
+
+def participant_enrolments(participant_id: int) -> list[Enrolment]:
+    return list(db.session.scalars(
+        select(Enrolment).where(Enrolment.participant_id == participant_id)
+        .options(selectinload(Enrolment.batch).selectinload(Batch.days))
+        .order_by(Enrolment.id.desc())))
+
+
+def holidays(start: date | None = None, end: date | None = None) -> list[Holiday]:
+    stmt = select(Holiday).order_by(Holiday.date)
+    if start:
+        stmt = stmt.where(Holiday.date >= start)
+    if end:
+        stmt = stmt.where(Holiday.date <= end)
+    return list(db.session.scalars(stmt))
+
+
+def holiday_dates(start: date, end: date) -> dict[date, str]:
+    return {h.date: h.name for h in holidays(start, end)}
+
+
+def transfer_targets(user, enrolment: Enrolment) -> list[Batch]:
+    """Batches in reach of the same partner that can still take people (not cancelled or over)."""
+    stmt = scope(user).where(Batch.partner_id == enrolment.batch.partner_id, Batch.id != enrolment.batch_id,
+                             Batch.cancelled_at.is_(None), Batch.end_date >= today())
+    return list(db.session.scalars(stmt.order_by(Batch.start_date)))
+
+
+def days_between(user, start: date, end: date) -> list[TrainingDay]:
+    """Training days of live batches in reach between two dates (inclusive), oldest first."""
+    batch_ids = scope(user, select(Batch.id)).where(Batch.cancelled_at.is_(None))
+    return list(db.session.scalars(
+        select(TrainingDay).where(TrainingDay.batch_id.in_(batch_ids), TrainingDay.date >= start,
+                                  TrainingDay.date <= end)
+        .options(selectinload(TrainingDay.batch)).order_by(TrainingDay.date, TrainingDay.batch_id)))
+
+
+def facilitators_of(partner_id: int | None = None):
+    from edt.modules.accounts.models import User
+
+    stmt = select(User).where(User.role == Role.FACILITATOR, User.is_enabled.is_(True))
+    if partner_id:
+        stmt = stmt.where(User.partner_id == partner_id)
+    return list(db.session.scalars(stmt.order_by(User.display_name, User.username)))
+
+
+def master_trainers():
+    from edt.modules.accounts.models import User
+
+    return list(db.session.scalars(select(User).where(User.role == Role.MASTER_TRAINER, User.is_enabled.is_(True))
+                                   .order_by(User.display_name, User.username)))

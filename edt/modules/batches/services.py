@@ -1,0 +1,420 @@
+"""Scheduling batches and their days, the holiday list, enrolment, drop-out and transfer.
+
+Services take the acting user, hold the rules, commit once per action and audit every change
+(field names and counts only). A broken rule raises BatchError with a message safe to show.
+"""
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from edt import audit
+from edt.audit import utcnow
+from edt.extensions import db
+from edt.modules.accounts.models import Partner, User
+from edt.modules.participants.models import Participant
+from edt.places import DISTRICTS
+from edt.security import Role
+
+from . import queries
+from .models import DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, Enrolment, Holiday, TrainingDay
+from .queries import today
+
+WINDOW = timedelta(days=366)  # dates further than a year from today are a typing mistake
+
+
+class BatchError(ValueError):
+    """A rule was broken; the message is safe to show to the user. `field` names the form field
+    it concerns, when there is one."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class NeedsConfirmation(BatchError):
+    """The action is allowed but unusual (a day on an off day or a holiday): ask first."""
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+def is_working_day(day: date, off_weekdays: set[int], holidays: dict[date, str]) -> bool:
+    return day.weekday() not in off_weekdays and day not in holidays
+
+
+def working_dates(start: date, count: int, off_weekdays: set[int], *, after: bool = False) -> list[date]:
+    """The next `count` working dates from `start` (inclusive, or strictly after it)."""
+    if len(off_weekdays) >= 7:
+        raise BatchError(_l("At least one day of the week must be a training day."), "off_days")
+    horizon = start + timedelta(days=count * 7 + 120)
+    holidays = queries.holiday_dates(start, horizon)
+    found, day = [], start + timedelta(days=1) if after else start
+    while len(found) < count:
+        if is_working_day(day, off_weekdays, holidays):
+            found.append(day)
+        day += timedelta(days=1)
+    return found
+
+
+def _check_in_window(day: date) -> None:
+    now = today()
+    if not (now - WINDOW <= day <= now + WINDOW):
+        raise BatchError(_l("Choose a date within a year of today."), "date")
+
+
+def parse_off_days(values: Iterable) -> set[int]:
+    days = set()
+    for value in values:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise BatchError(_l("Choose the weekly off days from the list."), "off_days") from None
+        if not 0 <= number <= 6:
+            raise BatchError(_l("Choose the weekly off days from the list."), "off_days")
+        days.add(number)
+    return days
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+def next_batch_code(district: str, year: int) -> str:
+    prefix = f"{DISTRICTS.get(district, 'EDT')}-{year}-"
+    codes = db.session.scalars(select(Batch.code).where(Batch.code.like(prefix + "%")))
+    numbers = [int(code.rsplit("-", 1)[1]) for code in codes if code.rsplit("-", 1)[1].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:02d}"
+
+
+def _require_master(actor: User) -> None:
+    if actor is not None and actor.role != Role.MASTER_TRAINER:
+        raise BatchError(_l("Only master trainers schedule and change batches."))
+
+
+def _staff_choices(partner_id: int, master_trainer_id: int | None, facilitator_ids: Iterable[int]):
+    master = None
+    if master_trainer_id:
+        master = db.session.get(User, master_trainer_id)
+        if master is None or master.role != Role.MASTER_TRAINER or not master.is_enabled:
+            raise BatchError(_l("Choose a master trainer from the list."), "master_trainer_id")
+    ids = sorted(set(facilitator_ids))
+    if not ids:
+        raise BatchError(_l("Choose at least one facilitator."), "facilitator_ids")
+    facilitators = list(db.session.scalars(select(User).where(User.id.in_(ids))))
+    if len(facilitators) != len(ids) or any(
+            f.role != Role.FACILITATOR or f.partner_id != partner_id or not f.is_enabled for f in facilitators):
+        raise BatchError(_l("Facilitators must be active staff of the batch's partner organisation."),
+                         "facilitator_ids")
+    return master, facilitators
+
+
+def _check_basics(*, venue: str, language: str, capacity: int) -> None:
+    if len(venue or "") > 160:
+        raise BatchError(_l("The venue is too long (at most 160 characters)."), "venue")
+    if language not in LANGUAGES:
+        raise BatchError(_l("Choose Bangla or English."), "language")
+    if not isinstance(capacity, int) or not 1 <= capacity <= 60:
+        raise BatchError(_l("The capacity must be between 1 and 60 people."), "capacity")
+
+
+def create_batch(actor: User | None, *, partner_id: int, district: str | None, venue: str, start_date: date,
+                 off_days: set[int] | None = None, language: str = "bn", capacity: int = 25,
+                 master_trainer_id: int | None = None, facilitator_ids: Iterable[int] = ()) -> Batch:
+    """Create a batch and its ten training days on the next working dates from `start_date`."""
+    _require_master(actor)
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    if partner is None:
+        raise BatchError(_l("Choose a partner organisation."), "partner_id")
+    district = district or partner.district
+    if district not in DISTRICTS:
+        raise BatchError(_l("Choose one of the programme's districts."), "district")
+    _check_basics(venue=venue, language=language, capacity=capacity)
+    if not isinstance(start_date, date):
+        raise BatchError(_l("Give the first day as a date."), "start_date")
+    _check_in_window(start_date)
+    off_days = {4} if off_days is None else set(off_days)
+    master, facilitators = _staff_choices(partner.id, master_trainer_id or getattr(actor, "id", None),
+                                          facilitator_ids)
+    dates = working_dates(start_date, DAYS_PER_BATCH, off_days)
+    batch = Batch(code=next_batch_code(district, dates[0].year), partner=partner, district=district,
+                  venue=" ".join((venue or "").split()), start_date=dates[0], end_date=dates[-1],
+                  off_days="".join(str(d) for d in sorted(off_days)), language=language, capacity=capacity,
+                  master_trainer=master, facilitators=facilitators,
+                  days=[TrainingDay(number=n, date=d) for n, d in enumerate(dates, start=1)])
+    db.session.add(batch)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # two batches created at the same moment took the same code
+        db.session.rollback()
+        raise BatchError(_l("Please try again: another batch was saved at the same moment.")) from error
+    audit.record(actor, "batch_created", "batch", batch.id,
+                 details={"fields": ["partner", "district", "venue", "start_date", "off_days", "language",
+                                     "capacity", "master_trainer", "facilitators"], "days": len(dates)})
+    db.session.commit()
+    return batch
+
+
+def update_batch(actor: User, batch: Batch, *, venue: str, off_days: set[int], language: str, capacity: int,
+                 master_trainer_id: int | None, facilitator_ids: Iterable[int]) -> Batch:
+    _require_master(actor)
+    _check_basics(venue=venue, language=language, capacity=capacity)
+    if len(off_days) >= 7:
+        raise BatchError(_l("At least one day of the week must be a training day."), "off_days")
+    enrolled = queries.active_count(batch.id)
+    if capacity < enrolled:
+        raise BatchError(_l("%(n)d people are enrolled: the capacity cannot be lower.", n=enrolled), "capacity")
+    master, facilitators = _staff_choices(batch.partner_id, master_trainer_id, facilitator_ids)
+    new = {"venue": " ".join((venue or "").split()), "off_days": "".join(str(d) for d in sorted(off_days)),
+           "language": language, "capacity": capacity, "master_trainer_id": master.id if master else None}
+    changed = [name for name, value in new.items() if getattr(batch, name) != value]
+    if {f.id for f in facilitators} != {f.id for f in batch.facilitators}:
+        changed.append("facilitators")
+    for name, value in new.items():
+        setattr(batch, name, value)
+    batch.facilitators = facilitators
+    audit.record(actor, "batch_updated", "batch", batch.id, details={"fields": changed})
+    db.session.commit()
+    return batch
+
+
+def set_cancelled(actor: User, batch: Batch, cancelled: bool) -> None:
+    _require_master(actor)
+    if cancelled == (batch.cancelled_at is not None):
+        return
+    batch.cancelled_at = utcnow() if cancelled else None
+    audit.record(actor, "batch_cancelled" if cancelled else "batch_reinstated", "batch", batch.id)
+    db.session.commit()
+
+
+def _can_run(actor: User, batch: Batch) -> None:
+    """Facilitators act only on the batches they facilitate (views check too: defence in depth)."""
+    if actor is None or actor.role == Role.MASTER_TRAINER:
+        return
+    if actor.role != Role.FACILITATOR or actor.id not in {f.id for f in batch.facilitators}:
+        raise BatchError(_l("You can change only the batches you facilitate."))
+
+
+def move_day(actor: User, day: TrainingDay, new_date: date, *, confirmed: bool = False,
+             shift_following: bool = False) -> list[TrainingDay]:
+    """Move a training day. The ten days stay in order: without `shift_following` the new date
+    must fall between the neighbouring days; with it, the later days move to the next working
+    dates after the new one. A date on a weekly off day or a holiday needs `confirmed`.
+    Returns the days that moved."""
+    batch = day.batch
+    _can_run(actor, batch)
+    if batch.cancelled_at is not None:
+        raise BatchError(_l("This batch is cancelled."))
+    if not isinstance(new_date, date):
+        raise BatchError(_l("Give the new date as a date."))
+    _check_in_window(new_date)
+    days = sorted(batch.days, key=lambda d: d.number)
+    before = [d for d in days if d.number < day.number]
+    after = [d for d in days if d.number > day.number]
+    if before and new_date <= before[-1].date:
+        raise BatchError(_l("Day %(n)d must come after day %(m)d (%(date)s).", n=day.number, m=before[-1].number,
+                            date=before[-1].date.isoformat()))
+    plan = {day.number: new_date}
+    if shift_following:
+        for d, when in zip(after, working_dates(new_date, len(after), batch.off_weekdays, after=True)):
+            plan[d.number] = when
+    elif after and new_date >= after[0].date:
+        raise BatchError(_l("Day %(n)d must come before day %(m)d (%(date)s). To push the later days too, "
+                            "tick “Move the later days as well”.", n=day.number, m=after[0].number,
+                            date=after[0].date.isoformat()))
+    holidays = queries.holiday_dates(new_date, new_date)
+    if not confirmed and not is_working_day(new_date, batch.off_weekdays, holidays):
+        reason = holidays.get(new_date)
+        raise NeedsConfirmation(
+            _l("%(date)s is a public holiday (%(name)s). Move the day there anyway?", date=new_date.isoformat(),
+               name=reason) if reason else
+            _l("%(date)s is a weekly off day of this batch. Move the day there anyway?", date=new_date.isoformat()))
+    moved = [d for d in days if d.number in plan and d.date != plan[d.number]]
+    if not moved:
+        return []
+    # Two steps so the unique (batch, date) rule never sees two days on one date mid-way.
+    for d in moved:
+        d.date = date(1900, 1, d.number)
+    db.session.flush()
+    for d in moved:
+        d.date = plan[d.number]
+    db.session.flush()
+    batch.start_date, batch.end_date = days[0].date, days[-1].date
+    audit.record(actor, "training_day_moved", "training_day", day.id,
+                 details={"fields": ["date"], "days_moved": len(moved), "confirmed_off_day": bool(confirmed)})
+    db.session.commit()
+    return moved
+
+
+# --- holidays --------------------------------------------------------------------------------
+
+def add_holiday(actor: User | None, day: date, name: str) -> Holiday:
+    _require_master(actor)
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise BatchError(_l("Give the holiday a name (at most 80 characters)."))
+    if not isinstance(day, date):
+        raise BatchError(_l("Give the holiday's date."))
+    if not date(2020, 1, 1) <= day <= date(2100, 12, 31):
+        raise BatchError(_l("Choose a date between 2020 and 2100."))
+    if db.session.scalar(select(Holiday.id).where(Holiday.date == day)):
+        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat()))
+    holiday = Holiday(date=day, name=name)
+    db.session.add(holiday)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat())) from error
+    audit.record(actor, "holiday_added", "holiday", holiday.id, details={"fields": ["date", "name"]})
+    db.session.commit()
+    return holiday
+
+
+def delete_holiday(actor: User, holiday: Holiday) -> None:
+    _require_master(actor)
+    audit.record(actor, "holiday_deleted", "holiday", holiday.id)
+    db.session.delete(holiday)
+    db.session.commit()
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+def _check_enrollable(actor: User, batch: Batch) -> None:
+    _can_run(actor, batch)
+    status = batch.status_on(today())
+    if status == "cancelled":
+        raise BatchError(_l("This batch is cancelled: nobody can join it."))
+    if status == "completed":
+        raise BatchError(_l("This batch has finished: nobody can join it."))
+
+
+def _lock(batch: Batch) -> None:
+    """Serialise enrolments into one batch so two saves cannot both take the last place
+    (PostgreSQL row lock; SQLite already runs one writer at a time)."""
+    db.session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update())
+
+
+def _places_left(batch: Batch) -> int:
+    return batch.capacity - queries.active_count(batch.id)
+
+
+def enrol(actor: User, batch: Batch, participants: list[Participant], *, commit: bool = True) -> list[Enrolment]:
+    """Enrol people into a batch: all of them or none (capacity, partner, one active enrolment)."""
+    _check_enrollable(actor, batch)
+    if not participants:
+        raise BatchError(_l("Choose at least one participant."))
+    _lock(batch)
+    unique = {p.id: p for p in participants}
+    people = list(unique.values())
+    for person in people:
+        if person.partner_id != batch.partner_id:
+            raise BatchError(_l("%(code)s belongs to another partner organisation.", code=person.code))
+        if actor is not None and actor.role == Role.FACILITATOR and person.partner_id != actor.partner_id:
+            raise BatchError(_l("%(code)s belongs to another partner organisation.", code=person.code))
+        if person.erased_at is not None:
+            raise BatchError(_l("%(code)s was erased.", code=person.code))
+    existing = {e.participant_id: e for e in db.session.scalars(
+        select(Enrolment).where(Enrolment.participant_id.in_(unique), Enrolment.status == "active"))}
+    for person in people:
+        if person.id in existing:
+            where = existing[person.id].batch
+            message = (_l("%(code)s is already in this batch.", code=person.code) if where.id == batch.id else
+                       _l("%(code)s is already enrolled in %(batch)s: transfer them instead.", code=person.code,
+                          batch=where.code))
+            raise BatchError(message)
+    left = _places_left(batch)
+    if len(people) > left:
+        raise BatchError(_l("The batch has %(left)d places left; you chose %(n)d people.", left=max(left, 0),
+                            n=len(people)))
+    earlier = {e.participant_id: e for e in db.session.scalars(
+        select(Enrolment).where(Enrolment.batch_id == batch.id, Enrolment.participant_id.in_(unique)))}
+    enrolments = []
+    for person in people:
+        row = earlier.get(person.id)
+        if row is None:
+            row = Enrolment(batch=batch, participant=person, status="active", enrolled_on=today())
+            db.session.add(row)
+        else:  # back in a batch they left: the same row, so its marks stay with them
+            row.status, row.ended_on, row.reason, row.transferred_to = "active", None, None, None
+        enrolments.append(row)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise BatchError(_l("Please try again: someone enrolled one of these people at the same moment.")) from error
+    audit.record(actor, "participants_enrolled", "batch", batch.id, details={"count": len(enrolments)})
+    if commit:
+        db.session.commit()
+    return enrolments
+
+
+def _check_end_date(enrolment: Enrolment, on: date) -> None:
+    if not isinstance(on, date):
+        raise BatchError(_l("Give the date as a date."))
+    earliest = min(enrolment.enrolled_on, enrolment.batch.start_date)
+    if on < earliest or on > today():
+        raise BatchError(_l("The date must be between %(start)s and today.", start=earliest.isoformat()))
+
+
+def drop_out(actor: User, enrolment: Enrolment, *, on: date, reason: str) -> None:
+    _can_run(actor, enrolment.batch)
+    if enrolment.status != "active":
+        raise BatchError(_l("This enrolment has already ended."))
+    if reason not in DROP_REASONS:
+        raise BatchError(_l("Choose a reason from the list."))
+    _check_end_date(enrolment, on)
+    enrolment.status, enrolment.ended_on, enrolment.reason = "dropped", on, reason
+    audit.record(actor, "enrolment_dropped", "enrolment", enrolment.id, details={"fields": ["status", "ended_on",
+                                                                                           "reason"]})
+    db.session.commit()
+
+
+def transfer(actor: User, enrolment: Enrolment, target: Batch, *, on: date | None = None) -> Enrolment:
+    """Move an active enrolment to another batch of the same partner. The old enrolment ends as
+    `transferred` and keeps its marks; the attendance summary counts them by day number."""
+    _can_run(actor, enrolment.batch)
+    if enrolment.status != "active":
+        raise BatchError(_l("Only an active enrolment can be transferred."))
+    if target.id == enrolment.batch_id:
+        raise BatchError(_l("Choose another batch."))
+    _check_enrollable(actor, target)
+    if target.partner_id != enrolment.batch.partner_id:
+        raise BatchError(_l("Transfers stay within one partner organisation."))
+    on = on or today()
+    _check_end_date(enrolment, on)
+    _lock(target)
+    if _places_left(target) < 1:
+        raise BatchError(_l("%(batch)s is full.", batch=target.code))
+    enrolment.status, enrolment.ended_on, enrolment.reason = "transferred", on, "transfer"
+    db.session.flush()  # the old row stops being active before the new one starts
+    new = db.session.scalar(select(Enrolment).where(Enrolment.batch_id == target.id,
+                                                    Enrolment.participant_id == enrolment.participant_id))
+    if new is None:
+        new = Enrolment(batch=target, participant_id=enrolment.participant_id, status="active", enrolled_on=on)
+        db.session.add(new)
+    else:
+        new.status, new.ended_on, new.reason, new.transferred_to = "active", None, None, None
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise BatchError(_l("Please try again: this enrolment changed at the same moment.")) from error
+    enrolment.transferred_to = new
+    audit.record(actor, "enrolment_transferred", "enrolment", enrolment.id,
+                 details={"fields": ["status", "ended_on", "batch"], "to_enrolment": new.id})
+    db.session.commit()
+    return new
+
+
+def participants_by_codes(actor: User, codes: Iterable[str]) -> list[Participant]:
+    """Participants in the actor's reach for a list of codes; unknown codes raise one message."""
+    from edt.modules.participants.queries import scope as participant_scope
+
+    wanted = {c.strip().upper() for c in codes if c and c.strip()}
+    if not wanted:
+        return []
+    found = list(db.session.scalars(participant_scope(actor).where(func.upper(Participant.code).in_(wanted))))
+    missing = wanted - {p.code.upper() for p in found}
+    if missing:
+        raise BatchError(_l("No participant you can reach has the code %(codes)s.", codes=", ".join(sorted(missing))))
+    return found

@@ -1,0 +1,389 @@
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from edt.extensions import db
+from edt.modules.accounts.forms import ConfirmForm
+from edt.modules.accounts.models import Partner
+from edt.modules.accounts.services import partners as all_partners
+from edt.security import STAFF, Role, role_required, scoped_or_404
+
+from . import queries, roster, services
+from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
+                    MoveDayForm, TransferForm)
+from .models import Batch, Holiday, TrainingDay
+
+bp = Blueprint("batches", __name__, url_prefix="/batches")
+PER_PAGE = 50
+STATUS_FILTERS = ("running", "planned", "completed", "cancelled")
+
+
+def _staff_label(user) -> str:
+    return user.display_name or user.username
+
+
+def _attach(form, error, default: str) -> None:
+    """Show a service's message next to the field it concerns (or next to `default`)."""
+    target = getattr(form, getattr(error, "field", None) or default, None) or getattr(form, default)
+    target.errors = list(target.errors) + [str(error)]
+
+
+# --- batches -------------------------------------------------------------------------------------
+
+@bp.route("/")
+@role_required(*STAFF)
+def index():
+    status = request.args.get("status", "")
+    status = status if status in STATUS_FILTERS else ""
+    query = request.args.get("q", "")[:40]
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = queries.list_batches(current_user, status=status, query=query, page=page, per_page=PER_PAGE)
+    return render_template("batches/index.html", rows=rows, total=total, status=status, query=query, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), today=queries.today(),
+                           statuses=STATUS_FILTERS)
+
+
+def _fill_staff_choices(form, partner_id: int | None) -> None:
+    form.master_trainer_id.choices = [(0, _("None"))] + [(u.id, _staff_label(u)) for u in queries.master_trainers()]
+    form.facilitator_ids.choices = [
+        (u.id, f"{_staff_label(u)} ({u.partner.name})" if u.partner else _staff_label(u))
+        for u in queries.facilitators_of(partner_id)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def create():
+    form = BatchForm()
+    partners = all_partners()
+    form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in partners]
+    if request.method == "GET":
+        form.master_trainer_id.data = current_user.id
+        form.start_date.data = queries.today()
+        if len(partners) == 1:
+            form.partner_id.data = partners[0].id
+    _fill_staff_choices(form, None)
+    if form.validate_on_submit():
+        try:
+            off_days = services.parse_off_days(form.off_days.data or [])
+            batch = services.create_batch(
+                current_user, partner_id=form.partner_id.data, district=form.district.data or None,
+                venue=form.venue.data or "", start_date=form.start_date.data, off_days=off_days,
+                language=form.language.data, capacity=form.capacity.data,
+                master_trainer_id=form.master_trainer_id.data or None, facilitator_ids=form.facilitator_ids.data or [])
+        except services.BatchError as error:
+            _attach(form, error, "start_date")
+        else:
+            flash(_("Batch %(code)s created: day 1 is %(first)s, day 10 is %(last)s.", code=batch.code,
+                    first=batch.start_date.isoformat(), last=batch.end_date.isoformat()), "ok")
+            return redirect(url_for("batches.detail", batch_id=batch.id))
+    return render_template("batches/form.html", form=form, batch=None), 400 if form.errors else 200
+
+
+def _day_counts(batch: Batch) -> dict[int, int]:
+    from edt.modules.attendance.models import AttendanceMark
+
+    rows = db.session.execute(select(AttendanceMark.training_day_id, func.count())
+                              .join(TrainingDay, TrainingDay.id == AttendanceMark.training_day_id)
+                              .where(TrainingDay.batch_id == batch.id).group_by(AttendanceMark.training_day_id))
+    return dict(rows.all())
+
+
+@bp.route("/<int:batch_id>")
+@role_required(*STAFF)
+def detail(batch_id):
+    from edt.modules.attendance.services import summaries
+
+    batch = queries.batch_for(current_user, batch_id)
+    enrolments = queries.batch_roster(batch)
+    today = queries.today()
+    days = batch.days
+    holidays = queries.holiday_dates(days[0].date, days[-1].date) if days else {}
+    form = EnrolForm()
+    candidates = queries.unenrolled_participants(current_user, batch.partner_id)
+    form.participant_ids.choices = [(p.id, p.code) for p in candidates]
+    return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments,
+                           summaries=summaries([batch.id], enrolments), holidays=holidays,
+                           counts=_day_counts(batch), today=today, status=batch.status_on(today),
+                           active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm())
+
+
+@bp.route("/<int:batch_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def edit(batch_id):
+    batch = queries.batch_for(current_user, batch_id)
+    form = BatchEditForm(obj=batch)
+    _fill_staff_choices(form, batch.partner_id)
+    if request.method == "GET":
+        form.off_days.data = [str(d) for d in sorted(batch.off_weekdays)]
+        form.master_trainer_id.data = batch.master_trainer_id or 0
+        form.facilitator_ids.data = [f.id for f in batch.facilitators]
+    if form.validate_on_submit():
+        try:
+            services.update_batch(current_user, batch, venue=form.venue.data or "",
+                                  off_days=services.parse_off_days(form.off_days.data or []),
+                                  language=form.language.data, capacity=form.capacity.data,
+                                  master_trainer_id=form.master_trainer_id.data or None,
+                                  facilitator_ids=form.facilitator_ids.data or [])
+        except services.BatchError as error:
+            _attach(form, error, "capacity")
+        else:
+            flash(_("Saved."), "ok")
+            return redirect(url_for("batches.detail", batch_id=batch.id))
+    return render_template("batches/form.html", form=form, batch=batch,
+                           confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/<int:batch_id>/cancelled/<int:flag>", methods=["POST"])
+@role_required(Role.MASTER_TRAINER)
+def set_cancelled(batch_id, flag):
+    batch = queries.batch_for(current_user, batch_id)
+    if not ConfirmForm().validate_on_submit() or flag not in (0, 1):
+        abort(400)
+    services.set_cancelled(current_user, batch, bool(flag))
+    flash(_("Batch cancelled.") if flag else _("Batch reinstated."), "ok")
+    return redirect(url_for("batches.detail", batch_id=batch.id))
+
+
+# --- training days -------------------------------------------------------------------------------
+
+@bp.route("/days/<int:day_id>/move", methods=["GET", "POST"])
+@role_required(*STAFF)
+def move_day(day_id):
+    day = queries.day_for(current_user, day_id)
+    form = MoveDayForm()
+    if request.method == "GET":
+        form.date.data = day.date
+    question = None
+    if form.validate_on_submit():
+        try:
+            # The confirmation holds the date it was given for: a changed date asks again.
+            moved = services.move_day(current_user, day, form.date.data,
+                                      confirmed=form.confirmed.data == form.date.data.isoformat(),
+                                      shift_following=form.shift_following.data)
+        except services.NeedsConfirmation as ask:
+            question = str(ask)
+            form.confirmed.data = form.date.data.isoformat()
+        except services.BatchError as error:
+            form.date.errors.append(str(error))
+        else:
+            flash(ngettext_moved(len(moved)), "ok")
+            return redirect(url_for("batches.detail", batch_id=day.batch_id))
+    return render_template("batches/move_day.html", form=form, day=day, question=question,
+                           holidays=queries.holiday_dates(day.batch.start_date, day.batch.end_date)), (
+        400 if form.errors else 200)
+
+
+def ngettext_moved(n: int) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("%(num)d day moved.", "%(num)d days moved.", n) if n else _("Nothing changed.")
+
+
+# --- enrolment -----------------------------------------------------------------------------------
+
+@bp.route("/<int:batch_id>/enrol", methods=["POST"])
+@role_required(*STAFF)
+def enrol(batch_id):
+    batch = queries.batch_for(current_user, batch_id)
+    form = EnrolForm()
+    candidates = queries.unenrolled_participants(current_user, batch.partner_id)
+    form.participant_ids.choices = [(p.id, p.code) for p in candidates]
+    if not form.validate_on_submit():
+        flash(_("Choose participants from the list, or type their codes."), "error")
+        return redirect(url_for("batches.detail", batch_id=batch.id) + "#enrol")
+    try:
+        typed = (form.codes.data or "").replace(";", ",").replace("\n", ",").split(",")
+        chosen = {p.id: p for p in services.participants_by_codes(current_user, typed)}
+        ticked = set(form.participant_ids.data or [])
+        chosen.update({p.id: p for p in candidates if p.id in ticked})
+        enrolled = services.enrol(current_user, batch, list(chosen.values()))
+    except services.BatchError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("%(n)d enrolled in %(code)s.", n=len(enrolled), code=batch.code), "ok")
+    return redirect(url_for("batches.detail", batch_id=batch.id) + "#enrol")
+
+
+@bp.route("/enrolments/<int:enrolment_id>/drop", methods=["GET", "POST"])
+@role_required(*STAFF)
+def drop(enrolment_id):
+    enrolment = queries.enrolment_for(current_user, enrolment_id)
+    form = DropForm()
+    if request.method == "GET":
+        form.on.data = queries.today()
+    if form.validate_on_submit():
+        try:
+            services.drop_out(current_user, enrolment, on=form.on.data, reason=form.reason.data)
+        except services.BatchError as error:
+            form.on.errors.append(str(error))
+        else:
+            flash(_("%(code)s has left %(batch)s.", code=enrolment.participant.code, batch=enrolment.batch.code), "ok")
+            return redirect(url_for("batches.detail", batch_id=enrolment.batch_id))
+    return render_template("batches/drop.html", form=form, enrolment=enrolment), 400 if form.errors else 200
+
+
+@bp.route("/enrolments/<int:enrolment_id>/transfer", methods=["GET", "POST"])
+@role_required(*STAFF)
+def transfer(enrolment_id):
+    enrolment = queries.enrolment_for(current_user, enrolment_id)
+    form = TransferForm()
+    targets = queries.transfer_targets(current_user, enrolment)
+    form.batch_id.choices = [(0, _("Choose…"))] + [
+        (b.id, f"{b.code} · {b.venue} · {b.start_date.isoformat()}") for b in targets]
+    if request.method == "GET":
+        form.on.data = queries.today()
+    if form.validate_on_submit():
+        target = next((b for b in targets if b.id == form.batch_id.data), None)
+        try:
+            if target is None:
+                raise services.BatchError(_("Choose the new batch from the list."))
+            services.transfer(current_user, enrolment, target, on=form.on.data)
+        except services.BatchError as error:
+            form.batch_id.errors.append(str(error))
+        else:
+            flash(_("%(code)s moved to %(batch)s; the days attended so far still count.",
+                    code=enrolment.participant.code, batch=target.code), "ok")
+            return redirect(url_for("batches.detail", batch_id=target.id))
+    return render_template("batches/transfer.html", form=form, enrolment=enrolment,
+                           targets=targets), 400 if form.errors else 200
+
+
+# --- holidays -------------------------------------------------------------------------------------
+
+@bp.route("/holidays", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def holidays():
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            services.add_holiday(current_user, form.date.data, form.name.data)
+        except services.BatchError as error:
+            form.date.errors.append(str(error))
+        else:
+            flash(_("Holiday added. Batches created from now on skip it; existing days are not moved."), "ok")
+            return redirect(url_for("batches.holidays"))
+    start = queries.today().replace(month=1, day=1)
+    return render_template("batches/holidays.html", form=form, holidays=queries.holidays(start),
+                           confirm=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
+@role_required(Role.MASTER_TRAINER)
+def delete_holiday(holiday_id):
+    holiday = scoped_or_404(db.session.get(Holiday, holiday_id), target_type="holiday", target_id=holiday_id,
+                            actor=current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.delete_holiday(current_user, holiday)
+    flash(_("Holiday removed."), "ok")
+    return redirect(url_for("batches.holidays"))
+
+
+# --- roster import --------------------------------------------------------------------------------
+
+@bp.route("/roster/template.csv")
+@role_required(*STAFF)
+def roster_template():
+    return Response(roster.template_csv(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=edt-roster-template.csv"})
+
+
+def _import_choices(form) -> None:
+    if current_user.is_master_trainer:
+        form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in all_partners()]
+    else:
+        form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
+    rows, _total = queries.list_batches(current_user, per_page=200)
+    form.batch_id.choices = [(0, _("No batch now"))] + [
+        (b.id, f"{b.code} · {b.partner.name}") for b, _n in rows
+        if b.status_on(queries.today()) in ("planned", "running")]
+
+
+def _partner_for_import(partner_id) -> Partner:
+    try:
+        partner_id = int(partner_id or 0)
+    except (TypeError, ValueError):
+        abort(400, _("Choose a partner organisation."))
+    if current_user.role == Role.FACILITATOR and partner_id != current_user.partner_id:
+        abort(400, _("You can register participants only for your own partner organisation."))
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    if partner is None:
+        abort(400, _("Choose a partner organisation."))
+    return partner
+
+
+def _batch_for_import(batch_id):
+    try:
+        batch_id = int(batch_id or 0)
+    except (TypeError, ValueError):
+        abort(400, _("Choose the batch from the list."))
+    return queries.batch_for(current_user, batch_id) if batch_id else None
+
+
+def _show_check(check, form, confirm, status=200):
+    return render_template("batches/import.html", form=form, check=check, confirm=confirm), status
+
+
+@bp.route("/roster/import", methods=["GET", "POST"])
+@role_required(*STAFF)
+def import_roster():
+    form = ImportForm()
+    _import_choices(form)
+    if request.method == "GET":
+        form.batch_id.data = request.args.get("batch", 0, type=int)
+        if not current_user.is_master_trainer:
+            form.partner_id.data = current_user.partner_id
+        elif form.batch_id.data:
+            chosen = db.session.get(Batch, form.batch_id.data)
+            form.partner_id.data = chosen.partner_id if chosen else 0
+        return render_template("batches/import.html", form=form, check=None, confirm=None)
+    if not form.validate_on_submit():
+        return render_template("batches/import.html", form=form, check=None, confirm=None), 400
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        form.file.errors.append(_("Choose the CSV file to upload."))
+        return render_template("batches/import.html", form=form, check=None, confirm=None), 400
+    partner = _partner_for_import(form.partner_id.data)
+    batch = _batch_for_import(form.batch_id.data)
+    try:
+        text = roster.decode(upload.read(roster.MAX_BYTES + 1))
+    except services.BatchError as error:
+        form.file.errors.append(str(error))
+        return render_template("batches/import.html", form=form, check=None, confirm=None), 400
+    check = roster.check(text, partner=partner, actor=current_user)
+    if not check.ok:
+        return _show_check(check, form, None, 400)
+    if check.duplicates:
+        confirm = ImportConfirmForm(csv_text=text, partner_id=partner.id, batch_id=batch.id if batch else 0)
+        return _show_check(check, form, confirm)
+    return _run_import(check, partner, batch, include=set(), form=form)
+
+
+@bp.route("/roster/import/confirm", methods=["POST"])
+@role_required(*STAFF)
+def confirm_import():
+    confirm = ImportConfirmForm()
+    if not confirm.validate_on_submit():
+        abort(400)
+    partner = _partner_for_import(confirm.partner_id.data)
+    batch = _batch_for_import(confirm.batch_id.data)
+    if len(confirm.csv_text.data or "") > roster.MAX_BYTES:
+        abort(400, _("The file is too large."))
+    check = roster.check(confirm.csv_text.data or "", partner=partner, actor=current_user)
+    form = ImportForm()
+    _import_choices(form)
+    if not check.ok:
+        return _show_check(check, form, None, 400)
+    include = {int(v) for v in request.form.getlist("include") if v.isdigit()}
+    return _run_import(check, partner, batch, include=include, form=form)
+
+
+def _run_import(check, partner, batch, *, include, form):
+    try:
+        created = roster.import_rows(current_user, partner=partner, rows=check.rows, include=include, batch=batch)
+    except services.BatchError as error:
+        check.errors.append((None, None, str(error)))
+        return _show_check(check, form, None, 400)
+    return render_template("batches/imported.html", created=created, batch=batch, partner=partner,
+                           skipped=len(check.rows) - len(created))

@@ -1,0 +1,222 @@
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from edt.content import CANVAS_BLOCKS
+
+from .models import COMMENT_LENGTH, ITEM_LENGTH, MAX_ITEMS, NAME_LENGTH
+
+BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+NUMBER = re.compile(r"^\d+(\.\d{1,2})?$")
+MONEY_MAX = 100_000_000  # ten crore Taka: well beyond any plan here, small enough to catch typos
+PLAN_ROWS = 20
+
+
+def parse_number(text: str | None):
+    """'১,২০০', '1200', 'Tk 1,200.50' -> Decimal; '' -> None; anything else -> ValueError."""
+    text = (text or "").translate(BANGLA_DIGITS).strip()
+    text = re.sub(r"^(tk\.?|৳|taka|টাকা)\s*|\s*(tk\.?|৳|taka|টাকা)$", "", text, flags=re.I)
+    text = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    if text == "":
+        return None
+    if text.startswith("-"):
+        raise ValueError(_l("Write 0 or more: amounts cannot be negative."))
+    if not NUMBER.match(text):
+        raise ValueError(_l("Write a number, like 1200 or ১২০০ (at most 2 digits after the point)."))
+    try:
+        return Decimal(text)
+    except InvalidOperation as error:  # pragma: no cover - the pattern above already guards
+        raise ValueError(_l("Write a number, like 1200 or ১২০০.")) from error
+
+
+class NumberField(StringField):
+    """A text box for numbers typed in Latin or Bangla digits (a browser's type=number refuses
+    Bangla digits). `data` is a float, or None when left empty."""
+
+    def __init__(self, label=None, validators=None, *, maximum=MONEY_MAX, whole=False, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric" if whole else "decimal",
+                                                    "autocomplete": "off", "class": "num"})
+        super().__init__(label, validators, **kwargs)
+        self.maximum, self.whole = maximum, whole
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw = valuelist[0]
+        number = parse_number(valuelist[0])  # ValueError -> shown next to the field
+        if number is not None and number > self.maximum:
+            raise ValueError(_l("This number is too big (at most %(max)s).", max=f"{self.maximum:,}"))
+        if number is not None and self.whole and number != number.to_integral_value():
+            raise ValueError(_l("Write a whole number."))
+        self.data = None if number is None else float(number)
+
+    def _value(self):
+        if getattr(self, "raw", None) is not None:
+            return self.raw
+        if self.data is None:
+            return ""
+        return f"{self.data:.2f}".rstrip("0").rstrip(".")
+
+
+class BaseForm(FlaskForm):
+    """A one-button action on a canvas, carrying the revision the user was looking at."""
+    base = HiddenField(validators=[InputRequired()])
+
+    def base_number(self) -> int | None:
+        try:
+            return int(self.base.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class ItemForm(BaseForm):
+    text = StringField(_l("New note"), validators=[DataRequired(_l("Write a few words first.")),
+                                                   Length(max=ITEM_LENGTH)],
+                       render_kw={"maxlength": ITEM_LENGTH, "autocomplete": "off"})
+
+
+class ItemActionForm(BaseForm):
+    op = HiddenField()  # filled by the button pressed: "up-3", "down-0", "remove-2"
+
+
+class BlockForm(BaseForm):
+    items = FieldList(StringField(_l("Note"), validators=[Length(max=ITEM_LENGTH)],
+                                  render_kw={"maxlength": ITEM_LENGTH, "autocomplete": "off"}),
+                      max_entries=MAX_ITEMS + 5)
+
+
+class NameForm(BaseForm):
+    business_name = StringField(_l("Name of my business"), validators=[Length(max=NAME_LENGTH)],
+                                render_kw={"maxlength": NAME_LENGTH, "autocomplete": "off"})
+
+
+def block_choices(with_general=True):
+    general = [("", _l("The whole canvas"))] if with_general else []
+    return general + [(key, label) for key, (label, _question) in CANVAS_BLOCKS.items()]
+
+
+class CommentForm(FlaskForm):
+    block = SelectField(_l("About"), choices=block_choices(), validators=[Optional()])
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(_l("Write your comment first.")),
+                                                    Length(max=COMMENT_LENGTH)],
+                         render_kw={"maxlength": COMMENT_LENGTH, "rows": 2})
+
+
+class ReviewForm(BaseForm):
+    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve the canvas")),
+                                                   ("changes", _l("Ask for changes"))],
+                          validators=[InputRequired(_l("Choose approve or ask for changes."))])
+    block = SelectField(_l("About"), choices=block_choices(), validators=[Optional()])
+    body = TextAreaField(_l("Comment (needed when you ask for changes)"), validators=[Length(max=COMMENT_LENGTH)],
+                         render_kw={"maxlength": COMMENT_LENGTH, "rows": 3})
+
+
+# --- the financial plan ------------------------------------------------------------------------
+
+class StartupRow(Form):
+    name = StringField(_l("Item"), validators=[Length(max=80)], render_kw={"maxlength": 80})
+    quantity = NumberField(_l("How many"), maximum=100_000)
+    amount = NumberField(_l("Cost of one (Tk)"))
+
+
+class FixedRow(Form):
+    name = StringField(_l("Cost"), validators=[Length(max=80)], render_kw={"maxlength": 80})
+    amount = NumberField(_l("Tk per month"))
+
+
+class ProductRow(Form):
+    name = StringField(_l("Product or service"), validators=[Length(max=80)], render_kw={"maxlength": 80})
+    variable_cost = NumberField(_l("Cost of one (Tk)"))
+    markup_percent = NumberField(_l("Markup %"), maximum=1000)
+    price = NumberField(_l("Price of one (Tk)"))
+    units_per_month = NumberField(_l("How many a month"), maximum=1_000_000)
+
+
+class PlanForm(FlaskForm):
+    version = HiddenField(validators=[InputRequired()])
+    startup = FieldList(FormField(StartupRow), max_entries=PLAN_ROWS + 2)
+    products = FieldList(FormField(ProductRow), max_entries=PLAN_ROWS + 2)
+    fixed = FieldList(FormField(FixedRow), max_entries=PLAN_ROWS + 2)
+    own_money = NumberField(_l("My own money (Tk)"))
+    loan_amount = NumberField(_l("Loan amount (Tk)"))
+    loan_rate = NumberField(_l("Interest rate (% a year)"), maximum=100)
+    loan_method = RadioField(_l("How interest is charged"),
+                             choices=[("declining", _l("Declining balance")), ("flat", _l("Flat rate"))],
+                             default="declining")
+    loan_months = NumberField(_l("Months to repay"), maximum=120, whole=True)
+
+    def version_number(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+    # Rows left completely empty are ignored; half-filled rows get a plain-words error next to them.
+    def plan_input(self):
+        """The typed plan as a PlanInput, or None after adding errors next to the fields."""
+        from .plan import CostLine, PlanInput, ProductLine
+
+        ok = True
+
+        def need(field, message):
+            nonlocal ok
+            field.errors = list(field.errors) + [message]
+            ok = False
+
+        def empty(row):
+            return all(not (f.data if not isinstance(f, NumberField) else f.data is not None)
+                       for f in row)
+
+        startup, fixed, products = [], [], []
+        for entry in self.startup:
+            row = entry.form
+            if empty(row):
+                continue
+            if not (row.name.data or "").strip():
+                need(row.name, _l("Name this cost."))
+            if row.amount.data is None:
+                need(row.amount, _l("Write what one costs (0 if nothing)."))
+            if ok:
+                startup.append(CostLine(row.name.data.strip(), row.amount.data,
+                                        1 if row.quantity.data is None else row.quantity.data))
+        for entry in self.fixed:
+            row = entry.form
+            if empty(row):
+                continue
+            if not (row.name.data or "").strip():
+                need(row.name, _l("Name this cost."))
+            if row.amount.data is None:
+                need(row.amount, _l("Write how much it costs a month."))
+            if ok:
+                fixed.append(CostLine(row.name.data.strip(), row.amount.data))
+        for entry in self.products:
+            row = entry.form
+            if empty(row):
+                continue
+            if not (row.name.data or "").strip():
+                need(row.name, _l("Name this product or service."))
+            if row.variable_cost.data is None:
+                need(row.variable_cost, _l("Write what one costs you (0 if nothing)."))
+            if row.price.data is None and row.markup_percent.data is None:
+                need(row.price, _l("Write a price, or a markup to work the price out."))
+            if row.units_per_month.data is None:
+                need(row.units_per_month, _l("Write how many you expect to sell a month."))
+            if ok:
+                products.append(ProductLine(row.name.data.strip(), row.variable_cost.data, row.units_per_month.data,
+                                            row.price.data, row.markup_percent.data))
+        loan_amount = self.loan_amount.data or 0
+        if loan_amount > 0:
+            if self.loan_rate.data is None:
+                need(self.loan_rate, _l("Write the interest rate (0 if there is none)."))
+            if not self.loan_months.data:
+                need(self.loan_months, _l("Write in how many months you repay the loan (1 to 120)."))
+        if not ok:
+            return None
+        return PlanInput(startup=startup, products=products, fixed=fixed, own_money=self.own_money.data or 0,
+                         loan_amount=loan_amount, loan_rate=self.loan_rate.data or 0,
+                         loan_method=self.loan_method.data or "declining",
+                         loan_months=int(self.loan_months.data or 12))

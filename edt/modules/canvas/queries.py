@@ -1,0 +1,151 @@
+"""Scoped reads for canvases and plans.
+
+A participant reaches only their own canvas. Staff reach canvases through `scope`: a master trainer
+all of them, a facilitator those of the participants they work with. Lists and pages share the
+scope, so a list never shows what a page would refuse.
+"""
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import selectinload
+
+from edt.content import CANVAS_BLOCKS, block_anchor, library
+from edt.extensions import db
+from edt.modules.participants import queries as participants
+from edt.modules.participants.models import Participant
+from edt.security import Role, scoped_or_404
+
+from . import plan as planning
+from .models import STATUSES, Canvas, CanvasComment, CanvasRevision, FinancialPlan
+
+
+def _by_partner(user):
+    """Facilitators reach the participants of their own partner organisation."""
+    return Participant.partner_id == user.partner_id
+
+
+def _by_batch(user):
+    """Facilitators reach the participants actively enrolled in a batch they facilitate: the SQL
+    twin of edt.modules.batches.queries.facilitates(), so a transfer moves the canvas with them."""
+    from edt.modules.batches.models import Enrolment
+    from edt.modules.batches.queries import facilitated_ids
+
+    return Participant.id.in_(select(Enrolment.participant_id).where(
+        Enrolment.status == "active", Enrolment.batch_id.in_(facilitated_ids(user))))
+
+
+# Which participants a facilitator reaches. One line to switch: _by_partner or _by_batch.
+facilitator_clause = _by_batch
+
+
+def scope(user, stmt: Select | None = None) -> Select:
+    """Participants (or a statement joined to Participant) whose canvas `user` may open."""
+    stmt = stmt if stmt is not None else select(Participant)
+    if user.role == Role.FACILITATOR:
+        return stmt.where(facilitator_clause(user))
+    return participants.scope(user, stmt)  # master trainer: all; participant: themself
+
+
+def participant_for(user, participant_id: int) -> Participant:
+    found = db.session.scalar(scope(user).where(Participant.id == participant_id, Participant.erased_at.is_(None)))
+    return scoped_or_404(found, target_type="canvas", target_id=participant_id, actor=user)
+
+
+def canvas_of(participant_id: int) -> Canvas | None:
+    return db.session.scalar(select(Canvas).where(Canvas.participant_id == participant_id))
+
+
+def page_data(canvas: Canvas) -> dict:
+    """What the canvas page shows besides the canvas row: comments by block and the plan. A fixed
+    number of queries whatever the number of items, comments and revisions."""
+    comments = db.session.scalars(select(CanvasComment).where(CanvasComment.canvas_id == canvas.id)
+                                  .options(selectinload(CanvasComment.author))
+                                  .order_by(CanvasComment.created_at, CanvasComment.id)).all()
+    threads: dict[str | None, list[CanvasComment]] = {}
+    for comment in comments:
+        threads.setdefault(comment.block, []).append(comment)
+    return {"threads": threads, "plan": plan_of(canvas)}
+
+
+def plan_of(canvas: Canvas | None) -> FinancialPlan | None:
+    if canvas is None:
+        return None
+    return db.session.scalar(select(FinancialPlan).where(FinancialPlan.canvas_id == canvas.id))
+
+
+def history(canvas: Canvas, *, page: int = 1, per_page: int = 20) -> tuple[list, int]:
+    """One page of revisions, newest first, each with the revision before it (for the changes);
+    returns ([(revision, previous or None)], total). Two queries whatever the page size."""
+    total = canvas.revision
+    newest = total - (page - 1) * per_page
+    oldest = max(newest - per_page + 1, 1)
+    if newest < 1:
+        return [], total
+    rows = db.session.scalars(select(CanvasRevision).where(
+        CanvasRevision.canvas_id == canvas.id, CanvasRevision.number.between(oldest - 1, newest))
+        .order_by(CanvasRevision.number)).all()
+    by_number = {r.number: r for r in rows}
+    pairs = [(by_number[n], by_number.get(n - 1)) for n in range(newest, oldest - 1, -1) if n in by_number]
+    return pairs, total
+
+
+def revision(canvas: Canvas, number: int, actor=None) -> CanvasRevision:
+    found = db.session.scalar(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id,
+                                                           CanvasRevision.number == number))
+    return scoped_or_404(found, target_type="canvas_revision", target_id=f"{canvas.id}:{number}", actor=actor)
+
+
+def last_revision(canvas: Canvas) -> CanvasRevision | None:
+    if not canvas.revision:
+        return None
+    return db.session.scalar(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id,
+                                                          CanvasRevision.number == canvas.revision))
+
+
+def list_canvases(user, *, status: str = "", query: str = "", page: int = 1, per_page: int = 50):
+    """Participants in the staff user's scope with their canvas (or None when not started);
+    returns ([(participant, canvas)], total, counts by status). Three queries."""
+    stmt = scope(user, select(Participant, Canvas).outerjoin(Canvas, Canvas.participant_id == Participant.id)
+                 ).where(Participant.erased_at.is_(None))
+    counts_stmt = scope(user, select(Canvas.status, func.count())
+                        .select_from(Participant).outerjoin(Canvas, Canvas.participant_id == Participant.id)
+                        ).where(Participant.erased_at.is_(None)).group_by(Canvas.status)
+    counts = {key or "none": n for key, n in db.session.execute(counts_stmt)}  # no canvas: "none"
+    if status in STATUSES:
+        stmt = stmt.where(Canvas.status == status)
+    elif status == "none":
+        stmt = stmt.where(Canvas.id.is_(None))
+    query = (query or "").strip()
+    if query:
+        stmt = stmt.where(func.lower(Participant.code).like(f"%{query.casefold()}%"))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    # Work first: canvases waiting for review, then those sent back, drafts, approved, not started.
+    waiting = case({"submitted": 0, "changes_requested": 1, "draft": 2, "approved": 3}, value=Canvas.status, else_=4)
+    rows = db.session.execute(stmt.order_by(waiting, Participant.code).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+    return [(p, c) for p, c in rows], total, counts
+
+
+def block_order() -> list[str]:
+    """Blocks in the order the days teach them (value proposition first), canvas order within a
+    day. On a wide screen the CSS grid puts them back in the canvas arrangement."""
+    days = library().block_days()
+    keys = list(CANVAS_BLOCKS)
+    return sorted(keys, key=lambda k: (days.get(k, 99), keys.index(k)))
+
+
+def blocks_view(canvas: Canvas | None, threads: dict | None = None) -> list[dict]:
+    """The nine blocks ready for a template or the PDF: label, question, teaching day, notes."""
+    days = library().block_days()
+    return [{"key": key, "label": CANVAS_BLOCKS[key][0], "question": CANVAS_BLOCKS[key][1], "day": days.get(key),
+             "anchor": block_anchor(key), "notes": canvas.items(key) if canvas else [],
+             "thread": (threads or {}).get(key, [])}
+            for key in block_order()]
+
+
+def home_card(participant) -> dict:
+    """The participant's home page card: canvas status, notes per block and the plan's figures.
+    Two queries (plus the plan's lines)."""
+    canvas = canvas_of(participant.id)
+    plan_row = plan_of(canvas)
+    figures = planning.compute(planning.from_model(plan_row)) if plan_row else None
+    return {"participant": participant, "canvas": canvas, "blocks": blocks_view(canvas),
+            "figures": figures if figures and not figures.is_empty else None}

@@ -1,0 +1,117 @@
+"""Fonts and safe paragraphs for every PDF EDT prints (business plans, certificates).
+
+Bangla needs two things in ReportLab: a Bengali TrueType font embedded in the PDF (Noto Sans
+Bengali, shipped with its OFL licence in static/fonts/) and shaping by HarfBuzz (`uharfbuzz`,
+installed by `reportlab[shaping]`), which joins conjuncts such as ক্ষ and ন্ন and moves the vowel
+sign ি before its consonant. ReportLab shapes only Paragraphs whose style says `shaping=1` and
+whose base font is a shapable TrueType font; `drawString(..., shaping=True)` silently does not.
+
+Noto Sans Bengali has digits and punctuation but no Latin letters, so `paragraph()` writes each
+word in Noto Sans Bengali when it holds Bangla and in Helvetica (built into every PDF reader)
+otherwise. User text is always XML-escaped first: ReportLab parses paragraph markup, and a name
+such as `<img src=x>` must print literally and fetch nothing.
+"""
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+BENGALI = "NotoSansBengali"
+BENGALI_BOLD = "NotoSansBengali-Bold"
+LATIN = {BENGALI: "Helvetica", BENGALI_BOLD: "Helvetica-Bold"}
+ATTRIBUTION = "Business Model Canvas by Strategyzer AG (strategyzer.com), licensed under CC BY-SA 3.0."
+
+_WORD = re.compile(r"(\s+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that belong to a Bangla run: the Bengali block, joiners and the dotted circle.
+_BANGLA = re.compile(r"[\u0980-\u09ff\u200c\u200d\u25cc]")
+_registered = False
+
+
+def register() -> None:
+    """Register Noto Sans Bengali (regular and bold) with ReportLab, once per process."""
+    global _registered
+    if _registered:
+        return
+    for name, file in ((BENGALI, "NotoSansBengali-Regular.ttf"), (BENGALI_BOLD, "NotoSansBengali-Bold.ttf")):
+        font = TTFont(name, str(FONT_DIR / file))
+        font.shapable = True
+        pdfmetrics.registerFont(font)
+    pdfmetrics.registerFontFamily(BENGALI, normal=BENGALI, bold=BENGALI_BOLD, italic=BENGALI,
+                                  boldItalic=BENGALI_BOLD)
+    _registered = True
+
+
+def shaping_available() -> bool:
+    try:
+        import uharfbuzz  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def style(name: str, *, size: float = 10, bold: bool = False, leading: float | None = None, **extra) -> ParagraphStyle:
+    """A paragraph style on Noto Sans Bengali with HarfBuzz shaping switched on."""
+    register()
+    return ParagraphStyle(name, fontName=BENGALI_BOLD if bold else BENGALI, fontSize=size,
+                          leading=leading or round(size * 1.35, 1), shaping=1, **extra)
+
+
+def _glyphs(font_name: str) -> dict:
+    return pdfmetrics.getFont(font_name).face.charToGlyph
+
+
+def _latin_safe(text: str) -> str:
+    """Helvetica covers Windows-1252; anything else it cannot draw prints as '?'."""
+    return "".join(c if c.encode("cp1252", "ignore") else "?" for c in text)
+
+
+def _runs(word: str, bengali: str) -> list[tuple[str, str]]:
+    """Split one word into (font, text) runs: a word with Bangla stays in the Bengali font except
+    for letters that font lacks; a word without Bangla is set in Helvetica."""
+    latin = LATIN[bengali]
+    if not _BANGLA.search(word):
+        return [(latin, _latin_safe(word))]
+    glyphs = _glyphs(bengali)
+    runs: list[tuple[str, str]] = []
+    for char in word:
+        font = bengali if ord(char) in glyphs else latin
+        if font == latin:
+            char = _latin_safe(char)
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return runs
+
+
+def markup(text, base_font: str = BENGALI) -> str:
+    """Escaped paragraph markup for plain user text, one <font> tag per script run."""
+    register()
+    text = _CONTROL.sub("", "" if text is None else str(text))
+    parts = []
+    for piece in _WORD.split(text):
+        if not piece:
+            continue
+        if piece.isspace():
+            parts.append("<br/>" if "\n" in piece else " ")
+            continue
+        runs = _runs(piece, base_font)
+        # ReportLab shapes a whole word with its first font: a word mixing two fonts is split by a
+        # space so each part is shaped by its own font (rare: "রহিমাs" prints as "রহিমা s").
+        parts.append("".join(f'<font face="{font}">{escape(run)}{"" if last else " "}</font>'
+                             for last, (font, run) in ((i == len(runs) - 1, r) for i, r in enumerate(runs))))
+    return "".join(parts)
+
+
+def paragraph(text, style_: ParagraphStyle) -> Paragraph:
+    """A shaped Paragraph of plain (user) text: escaped, Bangla shaped, Latin in Helvetica."""
+    base = style_.fontName if style_.fontName in LATIN else BENGALI
+    if style_.fontName not in LATIN or not getattr(style_, "shaping", 0):
+        style_ = ParagraphStyle(style_.name + "-shaped", parent=style_, fontName=base, shaping=1)
+    return Paragraph(markup(text, base), style_)
