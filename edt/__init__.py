@@ -1,15 +1,17 @@
 """EDT: the Entrepreneurship Development Training platform."""
 import logging
+import re
 import time
 import uuid
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, session
+from flask import Flask, abort, current_app, g, has_request_context, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from edt import config as config_module
 from edt.extensions import babel, csrf, db, login_manager, migrate
@@ -24,6 +26,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 def create_app(config=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"), instance_relative_config=False)
+    app.url_map.converters["int"] = BoundedInt
     settings = config_module.load(config)
     if isinstance(settings, dict):
         app.config.from_object(config_module.Config)
@@ -53,6 +56,7 @@ def create_app(config=None) -> Flask:
     from edt.modules import register
 
     content.init_app(app)
+    _quiet_query_strings()
     register(app)
     cli.register(app)
     _install_hooks(app)
@@ -86,6 +90,35 @@ def _tune_sqlite(engine, immediate: bool) -> None:
         # see what requests have just committed)
 
 
+class QueryStringFilter(logging.Filter):
+    """Request log lines keep the path but drop the query string: searches carry names
+    (?q=...), and a log is no place for them. Covers the development server (werkzeug) and
+    gunicorn's access log."""
+
+    _QUERY = re.compile(r"\?[^\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and args:
+            record.args = tuple(self._QUERY.sub("?…", a) if isinstance(a, str) else a for a in args)
+        elif isinstance(args, dict):  # gunicorn.access: its atoms (changed in place: a dict subclass)
+            for key, value in list(args.items()):
+                if isinstance(value, str) and "?" in value:
+                    args[key] = self._QUERY.sub("?…", value)
+            if "q" in args:
+                args["q"] = ""
+        if isinstance(record.msg, str) and "?" in record.msg and not args:
+            record.msg = self._QUERY.sub("?…", record.msg)
+        return True
+
+
+def _quiet_query_strings() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QueryStringFilter) for f in logger.filters):
+            logger.addFilter(QueryStringFilter())
+
+
 def _select_locale():
     languages = ("en", "bn")
     if not has_request_context():  # CLI and services outside a request speak English
@@ -95,7 +128,8 @@ def _select_locale():
     return request.accept_languages.best_match(languages) or "en"
 
 
-def _session_expired() -> bool:
+def session_expired() -> bool:
+    """Has this session passed its idle or absolute limit? (Refreshes its last-seen time.)"""
     now, c = int(time.time()), current_app.config
     seen, started = session.get("seen", now), session.get("login_at", now)
     if current_user.is_participant:
@@ -106,12 +140,53 @@ def _session_expired() -> bool:
     return expired
 
 
+INT_MAX = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL refuses to even compare beyond)
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> URL parts larger than a database integer are "not found", never a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+# C0 control characters (but tab, line feed and carriage return) and DEL: never typed in a form,
+# refused by PostgreSQL (NUL) and cut short by SQLite's length() (NUL), so refused at the door.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A whole number of 17 digits or more overflows a database integer once multiplied by a page
+# size (phone numbers have at most 15 digits); fields that carry an id or a page number (by the
+# app's naming: *_id, *_ids, page, batch, partner) must fit an INTEGER column.
+HUGE_NUMBER = re.compile(r"\s*[+-]?0*\d{17,}\s*")
+WHOLE_NUMBER = re.compile(r"\s*[+-]?\d{1,16}\s*")
+ID_FIELD = re.compile(r".+_ids?|page|batch|partner")
+
+
+def _too_large(name: str, value: str) -> bool:
+    if HUGE_NUMBER.fullmatch(value):
+        return True
+    return bool(ID_FIELD.fullmatch(name) and WHOLE_NUMBER.fullmatch(value) and abs(int(value)) > INT_MAX)
+
+
 def _install_hooks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_unstorable_input():
+        """Input no field can hold is refused with a reason before any view sees it."""
+        for values in (request.args, request.form):
+            for name, value in values.items(multi=True):
+                if CONTROL_CHARACTERS.search(value):
+                    abort(400, _("The form held invisible control characters (perhaps from a copied text), "
+                                 "which cannot be saved. Nothing was changed: please type the text again."))
+                if _too_large(name, value):
+                    abort(400, _("A number in the form is far too large. Nothing was changed."))
+        return None
+
     @app.before_request
     def _expire_idle_sessions():
         if request.endpoint == "static" or not current_user.is_authenticated:
             return None
-        if _session_expired():
+        if session_expired():
+            g.expired_user_id = current_user.id  # a form sent now is kept for after the login
             logout_user()
             session.clear()
             g.session_expired = True

@@ -12,6 +12,12 @@ def register(app) -> None:
     for command in (init_db, create_user, seed_demo):
         app.cli.add_command(command)
     app.cli.add_command(holidays)
+    # issue 8: backup and restore, erasure and retention
+    from edt.backup import backup_command, restore_command
+    from edt.modules.privacy.cli import erase_participant, retention
+
+    for command in (backup_command, restore_command, erase_participant, retention):
+        app.cli.add_command(command)
 
 
 @click.command("init-db")

@@ -31,6 +31,8 @@ def seed() -> dict:
     seed_certificates(trainer, khulna, facilitator)  # issue 6
     seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)  # issue 4
     seed_canvases(trainer, facilitator, facilitator2, first, second)  # issue 5
+    seed_reports(trainer)  # issue 7
+    seed_privacy(trainer, facilitator, khulna, first)  # issue 8
     return {"trainer": trainer, "facilitator": facilitator, "facilitator2": facilitator2,
             "participants": [first, second]}
 
@@ -352,3 +354,112 @@ def seed_canvases(trainer, facilitator, facilitator2, rahima, shirin) -> dict:
         result["sathi"] = shop
     return result
 
+
+# --- reports (issue 7) ------------------------------------------------------------------------
+
+REPORT_PARTNERS = (  # invented partner organisations: (name, district, weeks since their batch started)
+    ("Padma Mohila Kalyan Samity", "Faridpur", 34), ("Meghna Unnayan Sangstha", "Narsingdi", 26),
+    ("Sundarban Jibika Trust", "Satkhira", 19), ("Bakkhali Nari Udyog", "Cox's Bazar", 12),
+    ("Buriganga Women's Forum", "Dhaka", 7),
+)
+BN_WOMEN = ("আমেনা", "ফারজানা", "বিলকিস", "মৌসুমী", "চম্পা", "নাসরিন", "দিলরুবা", "রোকসানা", "সালেহা", "শিউলি")
+BN_FAMILY = ("বেগম", "খাতুন", "আক্তার", "পারভীন", "সুলতানা")
+EN_WOMEN = ("Hasna", "Jharna", "Kamrun", "Lovely", "Mitu", "Shahida", "Papia", "Reshma", "Momtaz", "Farida")
+EN_FAMILY = ("Begum", "Khatun", "Akter", "Sultana", "Parvin")
+MEN_NAMES = ("Abul Hossain", "জাহিদ হাসান", "Kamal Uddin", "মিজানুর রহমান", "Shafiqul Islam")
+
+
+def seed_reports(trainer) -> list:
+    """Five finished batches of about twenty people with other partners in other districts, so the
+    reports have something to show: attendance, a drop-out or two, business plans and
+    certificates, some men, ages from about 20 to 50, and a few people without data-use consent."""
+    from datetime import timedelta
+
+    from edt.modules.attendance import services as attendance
+    from edt.modules.batches import services as batches
+    from edt.modules.batches.queries import today
+    from edt.modules.canvas import services as canvases
+    from edt.modules.certificates import services as certificates
+
+    ideas = ("Tailoring and alterations", "Goat rearing", "Duck and chicken eggs", "Tea stall", "Handicrafts",
+             "Mobile recharge and bKash point", "Vegetable vending", "Beauty parlour at home")
+    finished = []
+    for b, (name, district, weeks) in enumerate(REPORT_PARTNERS):
+        partner = accounts.save_partner(None, None, name=name, district=district)
+        staff = accounts.create_staff(None, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
+                                      password=DEMO_PASSWORD, role=Role.FACILITATOR,
+                                      display_name=f"{district} facilitator", partner_id=partner.id)
+        people = []
+        for j in range(18 + b):
+            if (j + b) % 9 == 4:
+                full, gender = MEN_NAMES[(j + b) % len(MEN_NAMES)], "man"
+            elif j % 2:
+                full, gender = f"{BN_WOMEN[(j + b) % 10]} {BN_FAMILY[(j * 3 + b) % 5]}", "woman"
+            else:
+                full, gender = f"{EN_WOMEN[(j + 2 * b) % 10]} {EN_FAMILY[(j + b) % 5]}", "woman"
+            people.append(participants.register(trainer, partner_id=partner.id, full_name=full, gender=gender,
+                                                birth_year=1974 + (j * 7 + b * 3) % 32, district=district,
+                                                consent_data_use=(j + b) % 11 != 5, consent_photos=j % 4 == 0,
+                                                pin=None))
+        batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue=f"{district} NGO hall",
+                                     start_date=today() + timedelta(days=3), facilitator_ids=[staff.id])
+        enrolments = batches.enrol(trainer, batch, people)
+        first = today() - timedelta(weeks=weeks)
+        while first.weekday() in batch.off_weekdays:
+            first -= timedelta(days=1)
+        batches.move_day(trainer, batch.days[0], first, confirmed=True, shift_following=True)
+        days = sorted(batch.days, key=lambda d: d.number)
+        leaver = enrolments[-2]
+
+        def status(j, number):
+            if j % 7 == 3 and number in (5, 6):
+                return "absent"  # two days away: at risk, still eligible
+            if j % 9 == 8 and number > 6:
+                return "absent"  # stopped coming: not eligible
+            return "late" if (j + number) % 13 == 0 else "present"
+
+        for day in days:
+            if day.number == 4 and leaver.status == "active":
+                batches.drop_out(staff, leaver, on=days[2].date, reason=("work", "family", "moved")[b % 3])
+            on_list = [(j, e) for j, e in enumerate(enrolments) if e.status == "active" or day.number < 4]
+            attendance.save_day(staff, day, [attendance.Entry(enrolment_id=e.id, status=status(j, day.number))
+                                             for j, e in on_list])
+        for j, person in enumerate(people[:-2] + people[-1:]):
+            sheet = canvases.open_canvas(person)
+            canvases.add_item(person.user, sheet, "value_propositions", ideas[(j + b) % len(ideas)], sheet.revision)
+            if j % 5 == 4:
+                continue  # still a draft
+            canvases.submit(person.user, sheet, sheet.revision)
+            if j % 3 != 1:
+                canvases.review(staff, sheet, "approve", "", None, sheet.revision)
+        certificates.issue_all_eligible(trainer, batch)
+        finished.append(batch)
+    return finished
+
+
+# --- data protection (issue 8) ----------------------------------------------------------------------
+
+def seed_privacy(trainer, facilitator, partner, rahima) -> None:
+    """For the audit page and erasure: a participant who asked for her data to be erased (her code
+    and counts stay, everything personal reads "[erased]"), the views of a record a facilitator
+    made, and a refused attempt by a colleague of another partner."""
+    from sqlalchemy import select
+
+    from edt import audit
+    from edt.modules.accounts.models import User
+    from edt.modules.canvas import services as canvases
+    from edt.modules.privacy import services as privacy
+
+    leaving = participants.register(trainer, partner_id=partner.id, full_name="Morjina Khatun", gender="woman",
+                                    birth_year=1992, district=partner.district, phone="01711000111",
+                                    consent_data_use=True, pin=DEMO_PIN)
+    sheet = canvases.open_canvas(leaving)
+    canvases.add_item(leaving.user, sheet, "value_propositions", "Pickles and achar from my mother's recipe",
+                      sheet.revision)
+    canvases.comment(facilitator, sheet, "value_propositions", "Who buys most: neighbours or the market?")
+    privacy.erase(trainer, leaving)
+    for page in ("detail", "edit"):
+        audit.record(facilitator, "participant_viewed", "participant", rahima.id, details={"page": page})
+    other = db.session.scalar(select(User).where(User.username == "facilitator2"))
+    audit.record(other, "refused", "participant", rahima.id, outcome="not_found")
+    db.session.commit()

@@ -29,8 +29,11 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+                return login_needed()
             if current_user.role not in allowed:
+                from edt import audit
+
+                audit.record(current_user, "refused", "page", request.endpoint, outcome="forbidden", commit=True)
                 abort(403)
             return view(*args, **kwargs)
 
@@ -38,6 +41,17 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def login_needed():
+    """The answer to a request that needs a login. Modules may register hooks in
+    app.extensions["edt.login_needed"] (the resume module keeps a form sent after the session
+    ended, so nothing typed is lost); the first hook that returns a response wins."""
+    for hook in current_app.extensions.get("edt.login_needed", ()):
+        response = hook()
+        if response is not None:
+            return response
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def public(view):

@@ -111,6 +111,21 @@ MATRIX = {
     "canvas.plan": row("GET", "/canvas/{canvas_participant_id}/plan", R, 200, 200, 404, 200),
     "canvas.edit_plan": row("GET", "/canvas/{canvas_participant_id}/plan/edit", R, 200, 200, 404, 200),
     "canvas.download": row("GET", "/canvas/{canvas_participant_id}/pdf", R, 200, 200, 404, 200),
+    # reports (issue 7): the dashboard and its exports are for master trainers; a batch report and
+    # its exports for the batch's facilitators and master trainers. Names need a reason (POST).
+    "reports.dashboard": row("GET", "/reports/?district=Khulna", R, 403, 403, 403, 200),
+    "reports.export_csv": row("GET", "/reports/export.csv?kind=participants", R, 403, 403, 403, 200),
+    "reports.export_xlsx": row("GET", "/reports/export.xlsx", R, 403, 403, 403, 200),
+    "reports.export_names": row("GET", "/reports/export/names", R, 403, 403, 403, 200),
+    "reports.batch": row("GET", "/reports/batch/{batch_id}", R, 403, 200, 404, 200),
+    "reports.batch_csv": row("GET", "/reports/batch/{batch_id}/export.csv?kind=attendance", R, 403, 200, 404, 200),
+    "reports.batch_xlsx": row("GET", "/reports/batch/{batch_id}/export.xlsx", R, 403, 200, 404, 200),
+    # data protection (issue 8): the audit log and erasure are for master trainers; a kept form
+    # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
+    "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
+    "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
+    "resume.review": row("GET", "/resume/{resume_token}", R, 404, 200, 404, 404),
+    "resume.discard": row("POST", "/resume/{resume_token}/discard", R, 404, R, 404, 404),
 }
 
 
@@ -137,10 +152,10 @@ class _Ids(dict):
         self.world = world
 
     def __missing__(self, key):
-        from .factories import batch_world, canvas_world, certificate_world
+        from .factories import batch_world, canvas_world, certificate_world, resume_world
 
-        # certificates: issue 6; canvas: issue 5; everything else: batches (issue 4)
-        providers = {"cert": certificate_world, "canvas": canvas_world}
+        # certificates: issue 6; canvas: issue 5; kept forms: issue 8; everything else: batches (issue 4)
+        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
         provider = next((f for prefix, f in providers.items() if key.startswith(prefix)), batch_world)
         extra = provider(self.world)
         if key in extra:
@@ -149,9 +164,9 @@ class _Ids(dict):
         raise KeyError(key)
 
     def _everything(self):
-        from .factories import batch_world, canvas_world, certificate_world
+        from .factories import batch_world, canvas_world, certificate_world, resume_world
 
-        for provider in (batch_world, canvas_world, certificate_world):
+        for provider in (batch_world, canvas_world, certificate_world, resume_world):
             self.update(provider(self.world))
 
     def keys(self):  # `url.format(**ids(world))` needs every id up front

@@ -2,10 +2,14 @@
 from . import accounts, canvas, curriculum, participants, site
 from . import attendance, batches  # noqa: E402  (issue 4)
 from . import certificates  # noqa: E402  (issue 6)
+from . import reports  # noqa: E402  (issue 7)
+from . import privacy, resume  # noqa: E402  (issue 8)
 
 MODULES = [site, accounts, curriculum, participants, canvas]
 MODULES += [batches, attendance]
 MODULES += [certificates]
+MODULES += [reports]
+MODULES += [resume, privacy]  # issue 8
 
 
 def register(app) -> None:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from edt.extensions import db
-from edt.security import ALL_ROLES, Role, client_address, is_safe_next, public, role_required
+from edt.security import ALL_ROLES, Role, client_address, is_safe_next, public, role_required, scoped_or_404
 
 from . import services
 from .forms import (ChangeSecretForm, ConfirmForm, LanguageForm, LoginForm, ParticipantLoginForm,
@@ -133,9 +133,8 @@ def create_user():
 
 def _staff_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or not user.is_staff:
-        abort(404)
-    return user
+    return scoped_or_404(user if user is not None and user.is_staff else None, target_type="user",
+                         target_id=user_id, actor=current_user)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -209,7 +208,8 @@ def partners():
 @bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"], endpoint="edit_partner")
 @role_required(Role.MASTER_TRAINER)
 def create_partner(partner_id=None):
-    partner = db.get_or_404(Partner, partner_id) if partner_id else None
+    partner = scoped_or_404(db.session.get(Partner, partner_id), target_type="partner", target_id=partner_id,
+                            actor=current_user) if partner_id else None
     form = PartnerForm(obj=partner)
     if form.validate_on_submit():
         try:

@@ -223,6 +223,9 @@ def save_day(actor, day: TrainingDay, entries: list[Entry]) -> SaveResult:
             raise AttendanceError(_l("Choose present, late, excused or absent."))
         if len(entry.note) > NOTE_MAX:
             raise AttendanceError(_l("A note is too long (at most %(n)d characters).", n=NOTE_MAX))
+    # Saves of the same day take turns (PostgreSQL: a row lock on the day; SQLite: BEGIN IMMEDIATE
+    # already serialises writers), so each one reads the marks it compares against exactly.
+    db.session.execute(select(TrainingDay.id).where(TrainingDay.id == day.id).with_for_update())
     current = day_marks(day)
     result, rows, now = SaveResult(), [], utcnow()
     for entry in entries:

@@ -52,12 +52,27 @@ def _render_day(day, *, prefill=False, posted=None, error=None, status=200):
         following=next((d for d in days if d.number == day.number + 1), None)), status
 
 
+def _kept_form():
+    """The marks this user sent for this page after their session ended (edt.modules.resume)."""
+    token = request.args.get("resume")
+    if not token:
+        return None
+    from edt.modules.resume import services as resume
+
+    stash = resume.take_up(current_user, token, path=request.path)
+    return resume.as_form(stash) if stash is not None else None
+
+
 @bp.route("/days/<int:day_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def mark(day_id):
     day = batch_queries.day_for(current_user, day_id)
     if request.method == "GET":
         audit.record(current_user, "attendance_viewed", "training_day", day.id, commit=True)
+        kept = _kept_form()
+        if kept is not None:  # sent after the session ended: shown again, pre-filled, to save
+            return _render_day(day, posted=kept, error=_("You were logged out before these marks were saved. "
+                                                         "Check them, then press Save."))
         return _render_day(day, prefill=request.args.get("all") == "present")
     form = AttendanceForm()
     if not form.validate_on_submit():

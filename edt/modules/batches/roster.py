@@ -101,10 +101,16 @@ def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise services.BatchError(_l("The file is too large (at most 500 KB, about 5,000 people)."))
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise services.BatchError(_l("The file is not saved as UTF-8, so Bangla names would be garbled. In Excel "
                                      "choose “Save as” → “CSV UTF-8”, then upload it again.")) from None
+    from edt import CONTROL_CHARACTERS  # issue 8: bytes no database field may hold (NUL...)
+
+    if CONTROL_CHARACTERS.search(text):
+        raise services.BatchError(_l("The file holds invisible control characters, so it is not a plain CSV "
+                                     "file. Save it again as “CSV UTF-8” and upload it again."))
+    return text
 
 
 def _yes_no(value: str):

@@ -39,6 +39,12 @@ def _load(participant_id: int):
     return participant, services.open_canvas(participant)
 
 
+def _viewed(canvas, page: str, action: str = "canvas_viewed") -> None:
+    """Staff opening a participant's business plan is audited (the page, never its content)."""
+    if current_user.is_staff:
+        audit.record(current_user, action, "canvas", canvas.id, details={"page": page}, commit=True)
+
+
 def _block_or_404(block: str) -> str:
     if block not in CANVAS_BLOCKS:
         abort(404)
@@ -166,6 +172,7 @@ def edit_block(participant_id, block):
         flash(str(services.FROZEN), "error")
         return _to_canvas(participant, block)
     if request.method == "GET":
+        _viewed(canvas, "edit_block")
         items = canvas.items(block)
         form = BlockForm(formdata=None, items=items + [""] * max(2, 3 - len(items)), base=canvas.revision)
         return render_template("canvas/edit_block.html", participant=participant, canvas=canvas,
@@ -192,6 +199,7 @@ def name(participant_id):
         flash(str(services.FROZEN), "error")
         return _to_canvas(participant)
     if request.method == "GET":
+        _viewed(canvas, "name")
         form = NameForm(formdata=None, business_name=canvas.business_name, base=canvas.revision)
         return render_template("canvas/name.html", participant=participant, canvas=canvas, form=form, conflict=False)
     form = NameForm()
@@ -285,6 +293,7 @@ def comment(participant_id):
 def history(participant_id):
     participant, canvas = _load(participant_id)
     page = max(request.args.get("page", 1, type=int), 1)
+    _viewed(canvas, "history")  # first: its commit would expire what the page then loads
     pairs, total = queries.history(canvas, page=page)
     rows = [{"revision": rev, "changes": _changes(rev, prev)} for rev, prev in pairs]
     return render_template("canvas/history.html", participant=participant, canvas=canvas, rows=rows, page=page,
@@ -314,6 +323,7 @@ def _changes(revision, previous) -> list[dict]:
 @role_required(*ALL_ROLES)
 def revision(participant_id, number):
     participant, canvas = _load(participant_id)
+    _viewed(canvas, "revision")
     rev = queries.revision(canvas, number, actor=current_user)
     blocks = [{"key": key, "label": CANVAS_BLOCKS[key][0], "notes": rev.snapshot.get("blocks", {}).get(key, [])}
               for key in queries.block_order()]
@@ -345,6 +355,7 @@ def restore(participant_id, number):
 @role_required(*ALL_ROLES)
 def plan(participant_id):
     participant, canvas = _load(participant_id)
+    _viewed(canvas, "plan", "plan_viewed")
     plan_row = queries.plan_of(canvas)
     figures = planning.compute(planning.from_model(plan_row))
     return render_template("canvas/plan.html", participant=participant, canvas=canvas, plan=plan_row,
@@ -376,6 +387,8 @@ def edit_plan(participant_id):
     if canvas.is_frozen:
         flash(str(services.FROZEN), "error")
         return redirect(url_for("canvas.plan", participant_id=participant.id))
+    if request.method == "GET":
+        _viewed(canvas, "plan_edit", "plan_viewed")
     plan_row = queries.plan_of(canvas)
     if request.method == "GET":
         return render_template("canvas/plan_form.html", participant=participant, canvas=canvas,

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from edt import audit
 from edt.modules.accounts.forms import ConfirmForm
 from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
@@ -50,6 +51,8 @@ def index():
 @role_required(*STAFF)
 def batch(batch_id):
     found = batch_for(current_user, batch_id)
+    # Audited before loading the rows: the commit would expire them and load each one again.
+    audit.record(current_user, "certificates_viewed", "batch", found.id, commit=True)
     rows = services.standings(found)
     return render_template("certificates/batch.html", batch=found, rows=rows, rule=services.rule(),
                            problem=services.batch_problem(found), form=ConfirmForm(),
@@ -106,6 +109,9 @@ def issue(enrolment_id):
         standing = services.standing_for(enrolment)
     except services.CertificateError:
         abort(404)
+    if request.method == "GET":
+        audit.record(current_user, "participant_viewed", "enrolment", enrolment.id, details={"page": "issue"},
+                     commit=True)
     if form.validate_on_submit():
         try:
             certificate = services.issue(current_user, enrolment, override_reason=form.override_reason.data)
@@ -135,6 +141,9 @@ def download(certificate_id):
 def revoke(certificate_id):
     certificate = queries.certificate_for(current_user, certificate_id)
     form = RevokeForm()
+    if request.method == "GET":
+        audit.record(current_user, "certificate_viewed", "certificate", certificate.id, details={"page": "revoke"},
+                     commit=True)
     if form.validate_on_submit():
         try:
             services.revoke(current_user, certificate, form.reason.data)
@@ -152,6 +161,9 @@ def _confirm(certificate_id, action: str):
     certificate = queries.certificate_for(current_user, certificate_id)
     form = ConfirmForm()
     error = None
+    if request.method == "GET":
+        audit.record(current_user, "certificate_viewed", "certificate", certificate.id, details={"page": action},
+                     commit=True)
     if form.validate_on_submit():
         try:
             if action == "reissue":

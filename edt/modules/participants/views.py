@@ -1,10 +1,10 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from edt import audit
 from edt.modules.accounts.services import partners as all_partners
-from edt.security import STAFF, role_required
+from edt.security import STAFF, role_required, scoped_or_404
 
 from . import queries, services
 from .forms import ParticipantForm, PinForm
@@ -104,11 +104,14 @@ def detail(participant_id):
 @role_required(*STAFF)
 def edit(participant_id):
     participant = queries.participant_for(current_user, participant_id)
-    if participant.erased_at is not None:
-        abort(404)
+    if participant.erased_at is not None:  # nothing left to correct: refused like any other
+        scoped_or_404(None, target_type="participant", target_id=participant.id, actor=current_user)
     form = ParticipantForm(obj=participant)
     del form.partner_id
     del form.pin
+    if request.method == "GET":
+        audit.record(current_user, "participant_viewed", "participant", participant.id, details={"page": "edit"},
+                     commit=True)
     if form.validate_on_submit():
         try:
             services.update(current_user, participant, full_name=form.full_name.data, gender=form.gender.data,

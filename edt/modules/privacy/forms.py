@@ -1,0 +1,24 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit page, sent by GET (nothing secret: codes and usernames)."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField(_l("Staff member (username or name)"), validators=[Optional(), Length(max=64)])
+    code = StringField(_l("Participant code"), validators=[Optional(), Length(max=32)],
+                       render_kw={"placeholder": "KHU-2026-0042", "autocapitalize": "characters"})
+    action = SelectField(_l("Action"), validators=[Optional()])
+    since = DateField(_l("From (UTC date)"), validators=[Optional()])
+    until = DateField(_l("To (UTC date)"), validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    code = StringField(_l("Type the participant's code to confirm"),
+                       validators=[DataRequired(_l("Type the code shown above.")), Length(max=32)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})

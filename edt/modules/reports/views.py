@@ -1,0 +1,121 @@
+"""Report pages and exports.
+
+The dashboard and its exports are for master trainers; a batch report and its exports for the
+batch's facilitators and every master trainer (through the batches module's scoped getter).
+Filters travel in the URL, so every export link carries exactly the filter of the page it is on.
+"""
+from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
+from flask_login import current_user
+
+from edt.modules.batches.queries import batch_for
+from edt.security import STAFF, Role, role_required, scoped_or_404
+
+from . import queries, services
+from .forms import FilterForm, NamesForm
+from .queries import Filter
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL refuses to compare an integer with them
+
+
+def _batch(batch_id: int):
+    """The batch through the batches module's scoped getter (404, audited, when out of reach)."""
+    if batch_id > MAX_ID:
+        return scoped_or_404(None, target_type="batch", target_id=batch_id, actor=current_user)
+    return batch_for(current_user, batch_id)
+
+
+def _filter_form() -> tuple[FilterForm, dict]:
+    partners = queries.partner_names()
+    return FilterForm(request.args, partners=partners), partners
+
+
+def _filter_or_400() -> Filter:
+    form, _partners = _filter_form()
+    if not form.validate():
+        abort(400, form.first_error())
+    return form.to_filter()
+
+
+def _send(filename: str, stream, fmt: str) -> Response:
+    if fmt == "csv":
+        response = Response(stream_with_context(stream), mimetype="text/csv")
+    else:
+        response = send_file(stream, mimetype=XLSX, as_attachment=True, download_name=filename, etag=False,
+                             conditional=False, max_age=0)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export(flt: Filter, fmt: str, kind: str, **kwargs) -> Response:
+    try:
+        filename, stream = services.export(current_user, flt, fmt, kind, **kwargs)
+    except services.ReportError as error:
+        abort(400, str(error))
+    return _send(filename, stream, fmt)
+
+
+# --- the dashboard (master trainers) -----------------------------------------------------------
+
+@bp.route("/")
+@role_required(Role.MASTER_TRAINER)
+def dashboard():
+    form, partners = _filter_form()
+    if request.args and not form.validate():
+        return render_template("reports/dashboard.html", form=form, board=None), 400
+    flt = form.to_filter()
+    return render_template("reports/dashboard.html", form=form, board=services.dashboard(current_user, flt, partners),
+                           args=flt.args(), kinds=services.KINDS, limit=services.threshold())
+
+
+@bp.route("/export.csv")
+@role_required(Role.MASTER_TRAINER)
+def export_csv():
+    return _export(_filter_or_400(), "csv", request.args.get("kind", "summary"))
+
+
+@bp.route("/export.xlsx")
+@role_required(Role.MASTER_TRAINER)
+def export_xlsx():
+    return _export(_filter_or_400(), "xlsx", "all")
+
+
+@bp.route("/export/names", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def export_names():
+    """Names only after choosing why and confirming; the POST answers with the file itself."""
+    flt = _filter_or_400()
+    form = NamesForm()
+    if form.validate_on_submit():
+        choice = form.file.data
+        fmt, kind = ("xlsx", "all") if choice == "xlsx" else ("csv", choice)
+        return _export(flt, fmt, kind, names=True, purpose=form.purpose.data)
+    return render_template("reports/names.html", form=form, flt=flt, args=flt.args(),
+                           partners=queries.partner_names()), (400 if form.errors else 200)
+
+
+# --- a batch report (its facilitators and master trainers) --------------------------------------
+
+@bp.route("/batch/<int:batch_id>")
+@role_required(*STAFF)
+def batch(batch_id):
+    found = _batch(batch_id)
+    return render_template("reports/batch.html", report=services.batch_report(current_user, found),
+                           kinds=services.KINDS, limit=services.threshold())
+
+
+@bp.route("/batch/<int:batch_id>/export.csv")
+@role_required(*STAFF)
+def batch_csv(batch_id):
+    found = _batch(batch_id)
+    return _export(Filter(batch_id=found.id), "csv", request.args.get("kind", "summary"), batch=found)
+
+
+@bp.route("/batch/<int:batch_id>/export.xlsx")
+@role_required(*STAFF)
+def batch_xlsx(batch_id):
+    found = _batch(batch_id)
+    return _export(Filter(batch_id=found.id), "xlsx", "all", batch=found)
