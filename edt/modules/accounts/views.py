@@ -30,36 +30,33 @@ def _after_login(next_url: str | None):
     return redirect(next_url if is_safe_next(next_url) else url_for("site.home"))
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@public
-def login():
+def _login_page(form_class, template: str, *, participant: bool):
+    """The two login pages differ only in their form: staff type a username and a password,
+    participants their code and 6-digit PIN."""
     if current_user.is_authenticated:
         return _after_login(request.args.get("next"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = form_class(next=request.args.get("next", ""))
+    name_field, secret_field = (form.code, form.pin) if participant else (form.username, form.password)
     if form.validate_on_submit():
-        user, error = services.authenticate(form.username.data, form.password.data,
-                                            participant=False, address=client_address())
+        user, error = services.authenticate(name_field.data, secret_field.data,
+                                            participant=participant, address=client_address())
         if user:
             _start_session(user)
             return _after_login(form.next.data)
-        form.password.errors.append(error)
-    return render_template("accounts/login.html", form=form)
+        secret_field.errors.append(error)
+    return render_template(template, form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    return _login_page(LoginForm, "accounts/login.html", participant=False)
 
 
 @bp.route("/login/participant", methods=["GET", "POST"])
 @public
 def participant_login():
-    if current_user.is_authenticated:
-        return _after_login(request.args.get("next"))
-    form = ParticipantLoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user, error = services.authenticate(form.code.data, form.pin.data,
-                                            participant=True, address=client_address())
-        if user:
-            _start_session(user)
-            return _after_login(form.next.data)
-        form.pin.errors.append(error)
-    return render_template("accounts/participant_login.html", form=form)
+    return _login_page(ParticipantLoginForm, "accounts/participant_login.html", participant=True)
 
 
 @bp.route("/logout", methods=["POST"])
