@@ -57,11 +57,13 @@ def staff_login(page, server, username, password):
     page.goto(f"{server}/accounts/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 def participant_login(page, server, code, pin):
     page.goto(f"{server}/accounts/login/participant")
     page.fill("#code", code)
     page.fill("#pin", pin)
-    page.click("main button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")

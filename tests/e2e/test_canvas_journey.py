@@ -20,22 +20,27 @@ def test_participant_builds_canvas_facilitator_approves_participant_downloads(se
                         ("value_propositions", "ব্লাউজ সেলাই, সময়মতো ডেলিভারি"),
                         ("key_resources", "Sewing machine and a table")):
         phone.fill(f"#add-{block}", text)
-        phone.click(f"#add-{block}-button")
+        with phone.expect_navigation():
+            phone.click(f"#add-{block}-button")
         assert text in phone.content()
-    phone.click("#submit-canvas")
+    with phone.expect_navigation():
+        phone.click("#submit-canvas")
     screenshot(phone, "canvas.png")
-    phone.click("header button:has-text('Log out')")
+    with phone.expect_navigation():
+        phone.click("header button:has-text('Log out')")
 
     staff_login(phone, server, "fac", PASSWORD)
     phone.goto(f"{server}/canvas/{pid}")
     assert "Rahima Khatun" in phone.content()  # the canvas review is where the name is needed
     phone.check("#review input[name=decision][value=approve]")
     phone.fill("#review textarea[name=body]", "Good start: ask two neighbours what they would pay.")
-    phone.click("#review-button")
+    with phone.expect_navigation():
+        phone.click("#review-button")
     db.session.expire_all()
     canvas = db.session.scalar(db.select(Canvas).where(Canvas.participant_id == pid))
     assert canvas.status == "approved"
-    phone.click("header button:has-text('Log out')")
+    with phone.expect_navigation():
+        phone.click("header button:has-text('Log out')")
 
     participant_login(phone, server, world.participant.code, PIN)
     phone.click("#open-canvas")

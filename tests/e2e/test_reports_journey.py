@@ -18,7 +18,8 @@ def test_master_trainer_filters_by_district_and_downloads_xlsx(server, phone, br
     staff_login(page, server, "mtr", PASSWORD)
     page.goto(f"{server}/reports/")
     page.select_option("#district", "Khulna")
-    page.click("#filter-show")
+    with page.expect_navigation():
+        page.click("#filter-show")
     assert "district=Khulna" in page.url
     figures = page.locator("#figures").inner_text()
     assert "6" in figures
