@@ -31,7 +31,7 @@ class VerifyForm(FlaskForm):
                                     "autocomplete": "off", "spellcheck": "false"})
     code = StringField(_l("Verification code"), validators=[DataRequired(_l("Type the verification code.")),
                                                            Length(max=128)],
-                       render_kw={"placeholder": "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XX",
+                       render_kw={"placeholder": "AFCM-YBGZ-GABE-XWF2-3HDH-B15J-GM",
                                   "autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"})
 
 
