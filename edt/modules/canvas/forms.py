@@ -171,28 +171,25 @@ class PlanForm(FlaskForm):
             return all(not (f.data if not isinstance(f, NumberField) else f.data is not None)
                        for f in row)
 
-        startup, fixed, products = [], [], []
-        for entry in self.startup:
-            row = entry.form
-            if empty(row):
-                continue
-            if not (row.name.data or "").strip():
-                need(row.name, _l("Name this cost."))
-            if row.amount.data is None:
-                need(row.amount, _l("Write what one costs (0 if nothing)."))
-            if ok:
-                startup.append(CostLine(row.name.data.strip(), row.amount.data,
-                                        1 if row.quantity.data is None else row.quantity.data))
-        for entry in self.fixed:
-            row = entry.form
-            if empty(row):
-                continue
-            if not (row.name.data or "").strip():
-                need(row.name, _l("Name this cost."))
-            if row.amount.data is None:
-                need(row.amount, _l("Write how much it costs a month."))
-            if ok:
-                fixed.append(CostLine(row.name.data.strip(), row.amount.data))
+        def cost_lines(entries, amount_message, with_quantity):
+            """Start-up costs (with a quantity) and fixed monthly costs share one check."""
+            lines = []
+            for entry in entries:
+                row = entry.form
+                if empty(row):
+                    continue
+                if not (row.name.data or "").strip():
+                    need(row.name, _l("Name this cost."))
+                if row.amount.data is None:
+                    need(row.amount, amount_message)
+                if ok:
+                    quantity = (1 if row.quantity.data is None else row.quantity.data,) if with_quantity else ()
+                    lines.append(CostLine(row.name.data.strip(), row.amount.data, *quantity))
+            return lines
+
+        startup = cost_lines(self.startup, _l("Write what one costs (0 if nothing)."), True)
+        fixed = cost_lines(self.fixed, _l("Write how much it costs a month."), False)
+        products = []
         for entry in self.products:
             row = entry.form
             if empty(row):
