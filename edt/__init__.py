@@ -27,12 +27,7 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"), instance_relative_config=False)
     app.url_map.converters["int"] = BoundedInt
-    settings = config_module.load(config)
-    if isinstance(settings, dict):
-        app.config.from_object(config_module.Config)
-        app.config.update(settings)
-    else:
-        app.config.from_object(settings)
+    app.config.from_object(config_module.load(config))
     config_module.finalise(app)
 
     if app.config["TRUSTED_PROXIES"]:
@@ -189,7 +184,6 @@ def _install_hooks(app: Flask) -> None:
             g.expired_user_id = current_user.id  # a form sent now is kept for after the login
             logout_user()
             session.clear()
-            g.session_expired = True
         return None
 
     @app.after_request

@@ -116,7 +116,7 @@ class ProductionConfig(Config):
     SEED_DEMO_ALLOWED = False
 
 
-def load(config=None) -> type[Config] | dict:
+def load(config=None) -> type[Config]:
     if config is not None:
         return config
     return {"production": ProductionConfig, "testing": TestConfig}.get(_env("EDT_ENV", ""), Config)

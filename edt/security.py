@@ -92,10 +92,3 @@ def is_safe_next(target: str | None) -> bool:
 def client_address() -> str:
     return request.remote_addr or "unknown"
 
-
-def current_role():
-    return current_user.role if current_user.is_authenticated else None
-
-
-def production() -> bool:
-    return current_app.config.get("ENV_NAME") == "production"
