@@ -166,3 +166,9 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, login, w
 def test_staff_roles_are_distinct(app, world):
     assert world.trainer.role == Role.MASTER_TRAINER and world.facilitator.partner_id == world.khulna.id
     assert make_staff(Role.MASTER_TRAINER, make_partner()).is_master_trainer
+
+
+def test_language_chosen_on_the_login_page_stays_after_login(client, world):
+    client.post("/accounts/language", data={"locale": "bn", "csrf_token": csrf_token(client, "/")})
+    assert post_login(client, world.participant.code, PIN, "/accounts/login/participant", "pin").status_code == 302
+    assert 'lang="bn"' in client.get("/").get_data(as_text=True)

@@ -16,10 +16,13 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
 def _start_session(user: User) -> None:
-    session.clear()  # a fresh session on every login: nothing from before carries over
+    # A fresh session on every login: nothing from before carries over except the language
+    # just chosen on the login page, which wins over the account's saved language.
+    chosen = session.get("locale")
+    session.clear()
     login_user(user)
-    if user.locale:
-        session["locale"] = user.locale
+    if chosen or user.locale:
+        session["locale"] = chosen or user.locale
     now = int(time.time())
     session["login_at"] = now
     session["seen"] = now
