@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := edt
 
-.PHONY: run test bench install install-test translations browser clean
+.PHONY: run test bench install install-test translations catalog browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,21 @@ install-test: $(VENV)/.installed-test translations
 
 # Compiled catalogs (.mo) are built, not committed.
 translations: | $(BIN)/python
-	@$(BIN)/pybabel compile -f -d edt/translations >/dev/null
+	@$(BIN)/pybabel compile -f -d edt/translations >/dev/null 2>&1
+
+# Extract every UI string (templates/_macros included) and update both catalogs: sorted, without
+# line numbers and with a fixed creation date, so a catalog changes only when a string does.
+# Then write the Bangla of each new entry in edt/translations/bn/LC_MESSAGES/messages.po.
+catalog: | $(BIN)/python
+	@$(BIN)/pybabel extract -F babel.cfg --ignore-dirs='.*' --no-location --sort-output --project=EDT \
+	  -k _l -k lazy_gettext -k ngettext -o edt/translations/messages.pot . >/dev/null 2>&1
+	@sed -i 's/^"POT-Creation-Date: .*"$$/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' edt/translations/messages.pot
+	@$(BIN)/pybabel update -N --ignore-obsolete --ignore-pot-creation-date -i edt/translations/messages.pot \
+	  -d edt/translations >/dev/null 2>&1
+	@$(BIN)/python -c "import sys; from babel.messages.pofile import read_po; \
+	  c = read_po(open('edt/translations/bn/LC_MESSAGES/messages.po', 'rb')); \
+	  e = [m.id for m in c if m.id and not m.string]; print(len(e), 'Bangla strings to translate'); \
+	  [print('  ', repr(i)) for i in e]"
 
 # The browser journeys drive Debian's Chromium; install it when missing and we are root.
 browser:
