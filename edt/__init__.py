@@ -192,6 +192,8 @@ def _install_hooks(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        if app.config["STRICT_TRANSPORT_SECURITY"]:
+            response.headers["Strict-Transport-Security"] = app.config["STRICT_TRANSPORT_SECURITY"]
         if request.endpoint == "static":
             response.headers.setdefault("Cache-Control", "public, max-age=86400")
         elif request.endpoint not in ("site.home",) or current_user.is_authenticated:

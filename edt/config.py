@@ -71,6 +71,7 @@ class Config:
     STAFF_MAX_HOURS = 12
     PARTICIPANT_IDLE_DAYS = 7
 
+    STRICT_TRANSPORT_SECURITY = ""  # the Strict-Transport-Security header; set in production only
     DEBUG_CONTENT_RELOAD = False
     TESTING = False
     SEED_DEMO_ALLOWED = True
@@ -111,6 +112,10 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # Browsers that once reached the site over HTTPS never try plain HTTP again for a year (nor on
+    # subdomains): a café or shared Wi-Fi cannot downgrade the login page. Production only: a
+    # development server on http://127.0.0.1 must stay reachable.
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SEED_DEMO_ALLOWED = False

@@ -1,4 +1,5 @@
-"""Fonts and safe paragraphs for every PDF EDT prints (business plans, certificates).
+"""Fonts, safe paragraphs and neutral document information for every PDF EDT prints (business
+plans, certificates, sign-in sheets).
 
 Bangla needs two things in ReportLab: a Bengali TrueType font embedded in the PDF (Noto Sans
 Bengali, shipped with its OFL licence in static/fonts/) and shaping by HarfBuzz (`uharfbuzz`,
@@ -10,20 +11,30 @@ Noto Sans Bengali has digits and punctuation but no Latin letters, so `paragraph
 word in Noto Sans Bengali when it holds Bangla and in Helvetica (built into every PDF reader)
 otherwise. User text is always XML-escaped first: ReportLab parses paragraph markup, and a name
 such as `<img src=x>` must print literally and fetch nothing.
+
+Every PDF is drawn on a `NeutralCanvas` (directly, or through `canvas_maker` for ReportLab's
+DocTemplates): its document information (title, author, subject, keywords, creator, producer,
+shown under "Properties" and read by search indexes) is fixed when the canvas is made, from a
+title without names and the issuing organisation, and nothing set later can change it. A PDF is
+shared, forwarded and printed: its metadata names nobody and says nothing of why someone trained.
 """
 import re
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 BENGALI = "NotoSansBengali"
 BENGALI_BOLD = "NotoSansBengali-Bold"
 LATIN = {BENGALI: "Helvetica", BENGALI_BOLD: "Helvetica-Bold"}
+ISSUER = "EDT"  # author of a document no partner organisation issued, creator and producer of all
+SUBJECT = "Entrepreneurship Development Training"
 ATTRIBUTION = "Business Model Canvas by Strategyzer AG (strategyzer.com), licensed under CC BY-SA 3.0."
 
 _WORD = re.compile(r"(\s+)")
@@ -115,3 +126,35 @@ def paragraph(text, style_: ParagraphStyle) -> Paragraph:
     if style_.fontName not in LATIN or not getattr(style_, "shaping", 0):
         style_ = ParagraphStyle(style_.name + "-shaped", parent=style_, fontName=base, shaping=1)
     return Paragraph(markup(text, base), style_)
+
+
+class NeutralCanvas(Canvas):
+    """A ReportLab canvas whose document information is neutral and fixed when it is made.
+
+    `title` names the kind of document and at most a pseudonymous code or a serial, never a person
+    or a business name (which often holds the owner's name); the author is the issuing partner
+    organisation, or EDT. The setters ReportLab's DocTemplate (or any builder) calls afterwards
+    write the same neutral values again, whatever they are given.
+    """
+
+    def __init__(self, *args, title: str, organisation: str | None = None, **kwargs):
+        self._neutral_info = {"title": title, "author": organisation or ISSUER, "subject": SUBJECT,
+                              "keywords": "", "creator": ISSUER, "producer": ISSUER}
+        super().__init__(*args, **kwargs)
+        self._write_neutral_info()
+
+    def _write_neutral_info(self, *_ignored) -> None:
+        info = self._neutral_info
+        self._doc.setTitle(info["title"])
+        self._doc.setAuthor(info["author"])
+        self._doc.setSubject(info["subject"])
+        self._doc.setKeywords(info["keywords"])
+        self._doc.setCreator(info["creator"])
+        self._doc.setProducer(info["producer"])
+
+    setTitle = setAuthor = setSubject = setKeywords = setCreator = setProducer = _write_neutral_info
+
+
+def canvas_maker(*, title: str, organisation: str | None = None):
+    """The `canvasmaker` to pass to a DocTemplate's build(): every page on a NeutralCanvas."""
+    return partial(NeutralCanvas, title=title, organisation=organisation)

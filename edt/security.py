@@ -4,11 +4,14 @@ Every view carries either @role_required(...) or @public; create_app() refuses t
 view has neither. Objects outside a user's reach are fetched through scoped getters (defined in
 each module's queries) that end in `scoped_or_404`, so a refusal looks exactly like "not found".
 """
+import unicodedata
 from enum import StrEnum
 from functools import wraps
+from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.urls import iri_to_uri
 
 
 class Role(StrEnum):
@@ -82,11 +85,50 @@ def scoped_or_404(obj, *, target_type: str, target_id, actor=None):
     return obj
 
 
-def is_safe_next(target: str | None) -> bool:
-    """Only same-site paths are accepted as `next` (no scheme, no host, no //)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return False
-    return "\n" not in target and "\r" not in target
+# A `next` is a page address with its filters, never a document: longer ones are refused.
+NEXT_MAX_LENGTH = 2000
+# Any origin serves to tell whether a reference leaves the site it is resolved against.
+STAND_IN_ORIGIN = "https://edt.invalid"
+
+
+def _unsafe(text: str) -> bool:
+    """Characters that browsers or Werkzeug drop, fold or read as a separator inside a URL: every
+    control, format and whitespace character (Unicode categories C and Z: tab, CR, LF, the space,
+    NUL, zero-width and bidi marks, the ideographic space...) and the backslash, read as "/"."""
+    return "\\" in text or any(unicodedata.category(c)[0] in "CZ" for c in text)
+
+
+def _plain_path(url: str) -> bool:
+    """A path of this site: no scheme, no host (not even an empty one: "///x"), and no empty or
+    dot segment once percent-decoded as the router will ("/%2F%2Fevil" routes as "///evil")."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    segments = path.split("/")[1:]
+    return bool(not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//")
+                and path.startswith("/") and not _unsafe(path) and "" not in segments[:-1]
+                and not {".", ".."} & set(segments))
+
+
+def safe_next(target: str | None) -> str | None:
+    """The Location to send for a `next` parameter, or None when it does not name a page of this site.
+
+    The check is made on what the browser will read: Werkzeug writes a Location through
+    iri_to_uri, whose urlsplit silently drops tabs and newlines ("/<TAB>/evil" leaves as
+    "//evil"), and browsers drop the same characters, read "\\" as "/" and resolve "//host" as
+    another site. So nothing that would be dropped or folded is accepted at all, the address is
+    taken as Werkzeug will write it, and it must be a plain path (no scheme, no host, no empty or
+    dot segment, not even percent-encoded) that resolves to this site's own origin. The value
+    returned is the one checked, so the one checked is the one sent.
+    """
+    if not isinstance(target, str) or not target or len(target) > NEXT_MAX_LENGTH or _unsafe(target):
+        return None
+    location = iri_to_uri(target)
+    if not (_plain_path(target) and _plain_path(location)):
+        return None
+    resolved = urlsplit(urljoin(STAND_IN_ORIGIN + "/", location))
+    if f"{resolved.scheme}://{resolved.netloc}" != STAND_IN_ORIGIN:
+        return None
+    return location
 
 
 def client_address() -> str:

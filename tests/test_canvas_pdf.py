@@ -56,7 +56,9 @@ def test_the_pdf_holds_the_canvas_the_plan_and_the_attribution(client, login, wo
     fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()}
     assert any("NotoSansBengali" in f for f in fonts)
     meta = reader.metadata
-    assert "Rahima Tailors" in meta.title and meta.author == "Rahima Khatun"
+    # The properties name nobody: the code and the partner, never the name or the business name.
+    assert meta.title == f"Business plan {p.code}" and meta.author == "Khulna Partner"
+    assert not re.search("Rahima|Tailors", " ".join(str(v) for v in meta.values()))
     everything = " ".join([first, second] + [str(v) for v in meta.values()])
     assert not FORBIDDEN.search(everything)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "canvas_pdf",

@@ -7,7 +7,11 @@ fields such as role, partner_id, is_enabled or status), as each relevant role. W
   compared), and nobody gains a role, a partner, an account or another partner's participant;
 - user text is always escaped: a marker tag sent in any field never appears as markup, neither
   in the answer nor on the page a save redirects to, nor on the pages that show stored text;
-- redirects never leave the site.
+- redirects never leave the site (as a browser resolves the Location);
+- date fields and date filters get any date Python holds (year 1 to 9999) and malformed or extreme
+  ones: a date outside 2000-01-01..2100-12-31 or not a date is refused next to its field with a
+  400, never a 500, and the filters of /privacy/audit and /reports/ answer exactly as a DayField
+  should (`test_date_filters_answer_as_a_day_field`).
 
 Examples per form: `examples` of each spec (25 by default, 10 for one-button forms), shared out
 between the roles tried (at least 8 each), derandomized so CI is stable.
@@ -16,6 +20,7 @@ between the roles tried (at least 8 each), derandomized so CI is stable.
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -23,8 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from edt import CONTROL_CHARACTERS, HUGE_NUMBER
 from edt.backup import fingerprint
 from edt.extensions import db
+from edt.forms import FIRST_DAY, LAST_DAY
 from edt.modules.accounts.models import User
 from edt.modules.attendance import services as attendance
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
@@ -37,6 +44,7 @@ from .conftest import csrf_token
 from .factories import (PIN, canvas_world, certificate_world, make_participant, make_plan, make_staff,
                         resume_world)
 from .test_access_matrix import MATRIX
+from .test_redirects import browser_resolves
 
 # --- the settings profile: stable in CI, bounded in time -------------------------------------------
 
@@ -70,6 +78,15 @@ TEXT = st.one_of(
     st.text(alphabet="0123456789-.,e+ ", max_size=25),
 )
 VALUE = st.one_of(TEXT, st.lists(TEXT, min_size=2, max_size=3))
+EXTREME_DATES = ["9999-12-31", "0001-01-01", "1999-12-31", "2000-01-01", "2100-12-31", "2101-01-01", "10000-01-01",
+                 "0000-00-00", "2026-02-29", "2028-02-29", "-0001-01-01", "+2026-01-01", "2026-1-5", "২০২৬-০৩-১৪",
+                 "2026-03-14T00:00", " 2026-03-14", "2026-03-14 ", "1e309", "99999999999999999", "   "]
+DATES = st.one_of(
+    st.sampled_from(EXTREME_DATES),
+    st.dates().map(date.isoformat),  # every date Python holds
+    st.builds("{}-{:02d}-{:02d}".format, st.integers(-99999, 99999), st.integers(-1, 99), st.integers(-1, 99)),
+    TEXT,
+)
 EXTRA_FIELDS = ["role", "partner_id", "is_enabled", "status", "user_id", "participant_id", "erased_at",
                 "session_version", "actor_id", "id", "code", "batch_id", "password_hash", "marked_by_id",
                 "s-999999", "items-40", "startup-30-name", "csrf_token_extra"]
@@ -88,6 +105,7 @@ class Spec:
     examples: int = 25
     relogin: bool = False
     mutable: tuple = ()  # names of fields to fuzz besides the good form's (GET filters, files...)
+    dates: tuple = ()  # date fields: they also get any date, extreme and malformed ones
     notes: str = field(default="")
 
 
@@ -149,28 +167,32 @@ SPECS = [
     Spec("participants.register", "/participants/new",
          {"partner_id": "{khulna_id}", "full_name": "Amena Khatun", "gender": "woman", "birth_year": "1990",
           "district": "Khulna", "phone": "01712345678", "consent_data_use": "y", "consent_photos": "",
-          "consent_date": "", "pin": ""}, roles=STAFF_ROLES + ("other_facilitator",), examples=30),
+          "consent_date": "", "pin": ""}, roles=STAFF_ROLES + ("other_facilitator",), examples=30,
+         dates=("consent_date",)),
     Spec("participants.edit", "/participants/{participant_id}/edit",
          {"full_name": "Rahima Khatun", "gender": "woman", "birth_year": "1990", "district": "Khulna",
-          "phone": "", "consent_data_use": "y", "consent_photos": "", "consent_date": ""}, examples=30),
+          "phone": "", "consent_data_use": "y", "consent_photos": "", "consent_date": ""}, examples=30,
+         dates=("consent_date",)),
     Spec("participants.set_pin", "/participants/{spare_participant_id}/pin", {"pin": "583920"}),
     # batches
     Spec("batches.create", "/batches/new",
          {"partner_id": "{khulna_id}", "district": "", "venue": "Hall", "start_date": "2030-01-05",
           "off_days": ["4"], "language": "bn", "capacity": "25", "master_trainer_id": "{trainer_id}",
-          "facilitator_ids": ["{facilitator_id}"]}, roles=MT_ONLY),
+          "facilitator_ids": ["{facilitator_id}"]}, roles=MT_ONLY, dates=("start_date",)),
     Spec("batches.edit", "/batches/{batch_id}/edit",
          {"venue": "Hall", "off_days": ["4"], "language": "bn", "capacity": "25", "master_trainer_id": "{trainer_id}",
           "facilitator_ids": ["{facilitator_id}"]}, roles=MT_ONLY),
     Spec("batches.set_cancelled", "/batches/{batch_id}/cancelled/0", {}, roles=MT_ONLY, examples=10),
     Spec("batches.move_day", "/batches/days/{day3_id}/move", {"date": "2030-01-05", "shift_following": "",
-                                                              "confirmed": ""}),
+                                                              "confirmed": ""}, dates=("date",)),
     Spec("batches.enrol", "/batches/{batch_id}/enrol", {"participant_ids": [], "codes": "{other_code}"}),
-    Spec("batches.drop", "/batches/enrolments/{enrolment_id}/drop", {"on": "2020-01-01", "reason": "work"}),
+    Spec("batches.drop", "/batches/enrolments/{enrolment_id}/drop", {"on": "2020-01-01", "reason": "work"},
+         dates=("on",)),
     Spec("batches.transfer", "/batches/enrolments/{enrolment_id}/transfer", {"batch_id": "{batch_id}",
-                                                                             "on": "2020-01-01"}),
+                                                                             "on": "2020-01-01"},
+         dates=("on",)),
     Spec("batches.holidays", "/batches/holidays", {"date": "2031-03-26", "name": "Independence Day"},
-         roles=MT_ONLY),
+         roles=MT_ONLY, dates=("date",)),
     Spec("batches.delete_holiday", "/batches/holidays/{holiday_id}/delete", {}, roles=MT_ONLY, examples=10),
     Spec("batches.import_roster", "/batches/roster/import", {"partner_id": "{khulna_id}", "batch_id": "0"},
          roles=STAFF_ROLES + ("other_facilitator",), files=("file",), mutable=("file",)),
@@ -226,9 +248,13 @@ SPECS = [
          method="GET", roles=("anon",)),
     Spec("privacy.audit_log", "/privacy/audit", {"person": "fac", "code": "{participant_code}", "action": "",
                                                  "since": "", "until": "", "page": "1"}, method="GET",
-         roles=MT_ONLY),
+         roles=MT_ONLY, dates=("since", "until")),
     Spec("reports.dashboard", "/reports/", {"start_from": "2026-01-01", "start_to": "", "district": "Khulna",
-                                            "partner": ""}, method="GET", roles=MT_ONLY),
+                                            "partner": ""}, method="GET", roles=MT_ONLY,
+         dates=("start_from", "start_to")),
+    Spec("reports.export_csv", "/reports/export.csv", {"start_from": "2026-01-01", "start_to": "2026-12-31",
+                                                       "district": "", "partner": "", "kind": "summary"},
+         method="GET", roles=MT_ONLY, dates=("start_from", "start_to")),
 ]
 GET_FORM_ENDPOINTS = {s.endpoint for s in SPECS if s.method == "GET"}
 
@@ -344,6 +370,24 @@ def _assert_on_site(response, where):
     location = response.headers.get("Location", "")
     assert location.startswith("/") and not location.startswith("//") and "\\" not in location, (
         f"{where} redirects off-site: {location!r}")
+    assert browser_resolves(location) == ("http", "localhost"), f"{where} redirects off-site: {location!r}"
+
+
+def date_verdict(value) -> bool | None:
+    """What a DayField makes of a value sent for it: True when accepted (blank, or a date between
+    FIRST_DAY and LAST_DAY as WTForms parses it), False when refused next to the field, None when
+    the request is refused at the door (control characters, a number too large for any field)."""
+    values = [value] if isinstance(value, str) else list(value)
+    if any(CONTROL_CHARACTERS.search(v) or HUGE_NUMBER.fullmatch(v) for v in values):
+        return None
+    if not values or not values[0].strip():  # Optional() looks at the first value only
+        return True
+    value = " ".join(values)  # as DateField reads several values
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return False
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 # --- the property tests -----------------------------------------------------------------------------
@@ -372,9 +416,10 @@ def test_hostile_input_never_breaks_a_form(app, fz, spec):
     @given(changes=st.dictionaries(st.one_of(st.sampled_from(names), st.sampled_from(EXTRA_FIELDS)), VALUE,
                                    max_size=4),
            dropped=st.sets(st.sampled_from(names), max_size=2),
-           csv_rows=st.lists(st.tuples(TEXT, TEXT, TEXT), max_size=3))
-    def example(changes, dropped, csv_rows):
-        run(current["role"], changes, dropped, csv_rows)
+           csv_rows=st.lists(st.tuples(TEXT, TEXT, TEXT), max_size=3),
+           dates=st.fixed_dictionaries({}, optional=dict.fromkeys(spec.dates, DATES)))
+    def example(changes, dropped, csv_rows, dates):
+        run(current["role"], {**changes, **dates}, dropped, csv_rows)
 
     def wordy(ids):
         """The fields holding words (not numbers, dates or choices): a well-formed form with
@@ -406,6 +451,9 @@ def test_hostile_input_never_breaks_a_form(app, fz, spec):
         response = _send(client, spec, url, data)
         where = f"{spec.endpoint} as {role}"
         assert response.status_code < 500, where
+        refused_dates = [n for n in spec.dates if n in data and date_verdict(data[n]) is False]
+        if refused_dates and not refused and not (spec.method == "POST" and response.status_code == 429):
+            assert response.status_code == 400, f"{where}: {refused_dates} = {[data[n] for n in refused_dates]}"
         _assert_escaped(response, where)
         if 300 <= response.status_code < 400:
             _assert_on_site(response, where)
@@ -433,6 +481,46 @@ def test_hostile_input_never_breaks_a_form(app, fz, spec):
     _pages_show_stored_text_escaped(fz)
     print(f"{spec.endpoint}: {len(ran)} examples ({', '.join(f'{r} {ran.count(r)}' for r in sorted(set(ran)))})")
     assert all(ran.count(role) >= min(per_role, 8) + 5 for role in spec.roles)
+
+
+FILTER_PAGES = [s for s in SPECS if s.method == "GET" and s.dates]
+
+
+@pytest.mark.parametrize("spec", FILTER_PAGES, ids=[s.endpoint for s in FILTER_PAGES])
+def test_date_filters_answer_as_a_day_field(client, login, world, spec):
+    """The GET filters with any date Python holds, and extreme and malformed ones, in every field
+    at once: 200 exactly when every date is accepted (and a range runs forwards), otherwise a 400
+    with the message next to each refused field (the exports answer a 400 with the reason)."""
+    login(world.trainer)
+    ran = []
+
+    @settings(parent=PROFILE, max_examples=60)
+    @given(values=st.fixed_dictionaries(dict.fromkeys(spec.dates, DATES)))
+    def example(values):
+        ran.append(values)
+        response = client.get(spec.url, query_string={**spec.good, **values})
+        where = f"{spec.url} {values!r}"
+        assert response.status_code in (200, 400), where
+        verdicts = {name: date_verdict(v) for name, v in values.items()}
+        if None in verdicts.values():  # refused before any view, with its own reason
+            assert response.status_code == 400, where
+            return
+        refused = [name for name, ok in verdicts.items() if not ok]
+        first, last = (values[n].strip() for n in spec.dates)
+        backwards = not refused and first and last and first > last and spec.endpoint.startswith("reports.")
+        assert response.status_code == (400 if refused or backwards else 200), where
+        body = response.get_data(as_text=True)
+        for name in refused:
+            if spec.url.endswith(".csv"):  # a file, or the error page with the reason
+                assert "Give a date" in body, where
+            else:
+                assert f'id="{name}-err"' in body, f"{where}: no message next to {name}"
+
+    example()
+    for extreme in EXTREME_DATES:  # each extreme in each field, whatever the generator chose
+        for name in spec.dates:
+            example.hypothesis.inner_test({**dict.fromkeys(spec.dates, ""), name: extreme})
+    assert len(ran) >= 60
 
 
 def _pages_show_stored_text_escaped(fz):

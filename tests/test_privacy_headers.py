@@ -5,8 +5,9 @@ import re
 import pytest
 
 from edt import create_app
+from edt.config import Config, ProductionConfig
 
-from .conftest import csrf_token, make_config
+from .conftest import TMP, csrf_token, database_url, make_config
 from .factories import make_canvas
 
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
@@ -68,3 +69,25 @@ def test_a_production_500_is_plain_with_headers_and_a_reference(app):
     assert_headers(response, logged_in=False)
     assert re.search(r"Reference: <code>[0-9a-f]{10}</code>", body)
     assert "hunter2" not in body and "Traceback" not in body and "RuntimeError" not in body
+
+
+def production_app():
+    """The production configuration itself (not the test one with flags changed), with the long
+    secret key production insists on and the suite's database."""
+    config = type("ProductionForTests", (ProductionConfig,), {
+        "SECRET_KEY": "a-long-random-production-key-" + "7f3a9c" * 8,
+        "SQLALCHEMY_DATABASE_URI": database_url(), "INSTANCE_PATH": TMP / "instance"})
+    return create_app(config)
+
+
+def test_hsts_in_production_on_every_answer_and_never_in_development(app, client):
+    prod = production_app().test_client()
+    for url, status in (("/accounts/login", 200), ("/participants/", 302), ("/no-such-page", 404),
+                        ("/static/css/edt.css", 200)):
+        response = prod.get(url)
+        assert response.status_code == status, url
+        assert response.headers.get("Strict-Transport-Security") == "max-age=31536000; includeSubDomains", url
+    assert "Strict-Transport-Security" not in client.get("/accounts/login").headers  # the test configuration
+    development = create_app(type("Development", (Config,), {
+        "SQLALCHEMY_DATABASE_URI": database_url(), "INSTANCE_PATH": TMP / "instance"}))
+    assert "Strict-Transport-Security" not in development.test_client().get("/accounts/login").headers

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from edt.extensions import db
-from edt.security import ALL_ROLES, Role, client_address, is_safe_next, public, role_required, scoped_or_404
+from edt.security import ALL_ROLES, Role, client_address, public, role_required, safe_next, scoped_or_404
 
 from . import services
 from .forms import (ChangeSecretForm, ConfirmForm, LanguageForm, LoginForm, ParticipantLoginForm,
@@ -30,7 +30,7 @@ def _start_session(user: User) -> None:
 
 
 def _after_login(next_url: str | None):
-    return redirect(next_url if is_safe_next(next_url) else url_for("site.home"))
+    return redirect(safe_next(next_url) or url_for("site.home"))
 
 
 def _login_page(form_class, template: str, *, participant: bool):
@@ -98,7 +98,7 @@ def language():
     session["locale"] = form.locale.data
     if current_user.is_authenticated:
         services.set_locale(current_user, form.locale.data)
-    return redirect(form.next.data if is_safe_next(form.next.data) else url_for("site.home"))
+    return redirect(safe_next(form.next.data) or url_for("site.home"))
 
 
 # --- users (master trainers) -------------------------------------------------------------------

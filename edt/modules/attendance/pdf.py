@@ -23,8 +23,7 @@ def sign_in_sheet(day, enrolments, *, facilitators: list[str] | None = None) -> 
 
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm,
-                            bottomMargin=16 * mm, title=f"{_('Sign-in sheet')} {batch.code} {_('Day')} {day.number}",
-                            author=batch.partner.name, subject=_("Entrepreneurship Development Training"))
+                            bottomMargin=16 * mm)
     story = [
         pdffonts.paragraph(_("Entrepreneurship Development Training"), title),
         pdffonts.paragraph(_("Sign-in sheet · %(batch)s · Day %(n)d · %(date)s", batch=batch.code, n=day.number,
@@ -59,5 +58,7 @@ def sign_in_sheet(day, enrolments, *, facilitators: list[str] | None = None) -> 
     story.append(Spacer(1, 2 * mm))
     story.append(pdffonts.paragraph(_("Enter the marks afterwards on the day's attendance page. Keep this sheet "
                                       "in a locked place: it holds names."), small))
-    doc.build(story)
+    doc.build(story, canvasmaker=pdffonts.canvas_maker(
+        title=_("Sign-in sheet %(batch)s · Day %(n)d", batch=batch.code, n=day.number),
+        organisation=batch.partner.name))
     return buffer.getvalue()

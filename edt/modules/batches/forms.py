@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from edt.forms import DATE_MESSAGE, DayField
 from edt.places import DISTRICT_CHOICES
 
 WEEKDAYS = [("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")), ("3", _l("Thursday")),
@@ -13,18 +14,6 @@ LANGUAGE_CHOICES = [("bn", "বাংলা (Bangla)"), ("en", "English")]
 REASON_CHOICES = [("work", _l("Found work")), ("moved", _l("Moved away")), ("health", _l("Health")),
                   ("family", _l("Family or care duties")), ("unreachable", _l("Could not be reached")),
                   ("other", _l("Other reason"))]
-DATE_MESSAGE = _l("Give a date, for example 2026-03-14.")
-
-
-class DayField(DateField):
-    """A date field whose complaint about a typing mistake is in plain words."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(DATE_MESSAGE)) from None
 
 
 class MultiCheckboxField(SelectMultipleField):

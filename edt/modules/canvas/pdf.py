@@ -168,11 +168,8 @@ def render(participant, canvas, figures: PlanFigures, *, blocks: list[dict], loc
     styles = _styles()
     buffer = BytesIO()
     business = canvas.business_name or _("My business")
-    title = _("Business plan: %(name)s", name=business)
     doc = BaseDocTemplate(buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                          bottomMargin=MARGIN + 5 * mm, title=title, author=participant.full_name,
-                          subject=_("Business Model Canvas and financial plan"), creator="EDT",
-                          keywords="", lang=locale)
+                          bottomMargin=MARGIN + 5 * mm, lang=locale)
     width, height = PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 5 * mm
 
     def footer(c, _doc):
@@ -209,5 +206,8 @@ def render(participant, canvas, figures: PlanFigures, *, blocks: list[dict], loc
         story.append(pdffonts.paragraph(_("No financial plan yet."), styles["cell"]))
     else:
         story += _figures_tables(figures, styles, width, height - 40)
-    doc.build(story)
+    # The metadata holds the pseudonymous code only: the name and the business name (which often
+    # holds the owner's name) are printed on the page, never in the file's properties.
+    doc.build(story, canvasmaker=pdffonts.canvas_maker(title=_("Business plan %(code)s", code=participant.code),
+                                                       organisation=participant.partner.name))
     return buffer.getvalue()

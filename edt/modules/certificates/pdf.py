@@ -5,8 +5,8 @@ date, verify URL), and the document is written in ReportLab's invariant mode wit
 as its creation date, so a certificate downloads byte-identically however often it is fetched.
 Names and partner names go through edt.pdffonts.paragraph: escaped (markup prints literally) and
 shaped by HarfBuzz (Bangla conjuncts and vowel signs join correctly). The PDF's metadata is
-neutral: serial, training name and partner, never the holder's name or anything about why they
-took the training.
+neutral (edt.pdffonts.NeutralCanvas): serial, training name and partner, never the holder's name
+or anything about why they took the training.
 """
 import io
 import itertools
@@ -211,13 +211,9 @@ def draw_page(c: Canvas, certificate, styles=None) -> None:
     c.linkURL(certificate.verify_url, (w / 2 - 200, 40, w / 2 + 200, 54), relative=0)
 
 
-def _canvas(buffer, certificate) -> Canvas:
-    c = Canvas(buffer, pagesize=PAGE, invariant=1, pageCompression=1)
-    c.setTitle(f"Certificate {certificate.serial}")
-    c.setAuthor(certificate.partner_name)
-    c.setSubject("Entrepreneurship Development Training")
-    c.setKeywords(["certificate", "entrepreneurship", "training"])
-    c.setCreator("EDT")
+def _canvas(buffer, certificate, title: str) -> Canvas:
+    c = pdffonts.NeutralCanvas(buffer, pagesize=PAGE, invariant=1, pageCompression=1, title=title,
+                               organisation=certificate.partner_name)
     issued = certificate.issued_on
     c.setDateFormatter(lambda *_parts: f"D:{issued:%Y%m%d}000000+06'00'")
     return c
@@ -226,7 +222,7 @@ def _canvas(buffer, certificate) -> Canvas:
 def render(certificate) -> bytes:
     """One certificate as PDF bytes."""
     buffer = io.BytesIO()
-    c = _canvas(buffer, certificate)
+    c = _canvas(buffer, certificate, f"Certificate {certificate.serial}")
     draw_page(c, certificate)
     c.showPage()
     c.save()
@@ -237,8 +233,7 @@ def render_many(certificates) -> bytes:
     """Several certificates in one PDF, one page each, for printing. Metadata from the first."""
     certificates = list(certificates)
     buffer = io.BytesIO()
-    c = _canvas(buffer, certificates[0])
-    c.setTitle(f"Certificates {certificates[0].serial} to {certificates[-1].serial}")
+    c = _canvas(buffer, certificates[0], f"Certificates {certificates[0].serial} to {certificates[-1].serial}")
     styles = _styles()
     for certificate in certificates:
         draw_page(c, certificate, styles)

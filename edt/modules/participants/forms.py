@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from edt.forms import DayField
 from edt.places import DISTRICT_CHOICES
 
 
@@ -31,7 +32,7 @@ class ParticipantForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     consent_data_use = BooleanField(_l("They agreed that we keep this record"))
     consent_photos = BooleanField(_l("They agreed to appear in photos"))
-    consent_date = DateField(_l("Date of the agreement (empty = today)"), validators=[Optional()])
+    consent_date = DayField(_l("Date of the agreement (empty = today)"), validators=[Optional()])
     pin = PasswordField(_l("6-digit PIN (optional: set it later with them)"),
                         validators=[Optional(), Length(max=16)],
                         render_kw={"inputmode": "numeric", "autocomplete": "new-password"})

@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from edt.forms import DayField
 
 
 class AuditFilterForm(FlaskForm):
@@ -14,8 +16,8 @@ class AuditFilterForm(FlaskForm):
     code = StringField(_l("Participant code"), validators=[Optional(), Length(max=32)],
                        render_kw={"placeholder": "KHU-2026-0042", "autocapitalize": "characters"})
     action = SelectField(_l("Action"), validators=[Optional()])
-    since = DateField(_l("From (UTC date)"), validators=[Optional()])
-    until = DateField(_l("To (UTC date)"), validators=[Optional()])
+    since = DayField(_l("From (UTC date)"), validators=[Optional()])
+    until = DayField(_l("To (UTC date)"), validators=[Optional()])
 
 
 class EraseForm(FlaskForm):

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Optional
 
-from edt.modules.batches.forms import DayField
+from edt.forms import DayField
 from edt.places import DISTRICT_CHOICES
 
 from .queries import Filter
