@@ -47,10 +47,12 @@ def create_app(config=None) -> Flask:
         _tune_sqlite(db.engine, immediate=app.config.get("SQLITE_BEGIN_IMMEDIATE", True))
 
     from edt import audit  # noqa: F401  (registers the append-only guard and the model)
-    from edt import cli, content
+    from edt import cards, cli, content, instruments
     from edt.modules import register
 
     content.init_app(app)
+    cards.init_app(app)
+    instruments.init_app(app)
     _quiet_query_strings()
     register(app)
     cli.register(app)

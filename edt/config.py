@@ -46,6 +46,11 @@ class Config:
     PUBLIC_URL = _env("EDT_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     CURRICULUM_DIR = Path(_env("EDT_CURRICULUM_DIR", ROOT / "curriculum"))
     GUIDE_DIR = Path(_env("EDT_GUIDE_DIR", ROOT / "facilitator_guide"))
+    # Picture-card sets (one YAML file each), their SVG pictures, and the assessment instruments
+    # (the parallel test forms and the observation rubric): all checked at start-up.
+    CARDS_DIR = Path(_env("EDT_CARDS_DIR", ROOT / "facilitator_guide" / "cards"))
+    CARD_PICTURES_DIR = Path(_env("EDT_CARD_PICTURES_DIR", ROOT / "static" / "cards"))
+    ASSESSMENTS_DIR = Path(_env("EDT_ASSESSMENTS_DIR", ROOT / "facilitator_guide" / "assessments"))
     TRUSTED_PROXIES = int(_env("EDT_TRUSTED_PROXIES", 0))
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}

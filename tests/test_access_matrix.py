@@ -43,6 +43,12 @@ MATRIX = {
     "curriculum.guide_index": row("GET", "/guide/", R, 403, 200, 200, 200),
     "curriculum.guide": row("GET", "/guide/purpose-and-use", R, 403, 200, 200, 200),
     "curriculum.print_guide": row("GET", "/guide/print", R, 403, 200, 200, 200),
+    # printable picture cards, the test forms with their answer keys, the observation rubric: staff only
+    "curriculum.cards": row("GET", "/guide/cards", R, 403, 200, 200, 200),
+    "curriculum.card_set": row("GET", "/guide/cards/risks", R, 403, 200, 200, 200),
+    "curriculum.print_cards": row("GET", "/guide/cards/answer-sheet-a/print", R, 403, 200, 200, 200),
+    "curriculum.test_form": row("GET", "/guide/tests/a", R, 403, 200, 200, 200),
+    "curriculum.observation_rubric": row("GET", "/guide/observation-rubric", R, 403, 200, 200, 200),
     # participants
     "participants.index": row("GET", "/participants/", R, 403, 200, 200, 200),
     "participants.set_pin": row("GET", "/participants/{participant_id}/pin", R, 403, 200, 404, 200),

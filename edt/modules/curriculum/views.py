@@ -1,11 +1,39 @@
-from flask import Blueprint, abort, render_template, request
-from flask_babel import get_locale
-from flask_login import current_user
+import html
+import re
 
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from edt.cards import cards as card_library
+from edt.cards import link_sessions, symbols
 from edt.content import CANVAS_BLOCKS, TOOLS, block_anchor, library
+from edt.instruments import SKILLS, instruments
 from edt.security import ALL_ROLES, STAFF, role_required
 
 bp = Blueprint("curriculum", __name__)
+
+BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+@bp.app_template_filter("bn_digits")
+def bn_digits(value) -> str:
+    """A number in Bengali digits with Bangladeshi grouping (১,০০,০০০)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        whole = f"{value:.0f}" if float(value).is_integer() else f"{value}"
+        sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+        head, _dot, tail = whole.partition(".")
+        if len(head) > 3:
+            rest, last = head[:-3], head[-3:]
+            groups = []
+            while len(rest) > 2:
+                groups.insert(0, rest[-2:])
+                rest = rest[:-2]
+            head = ",".join(([rest] if rest else []) + groups + [last])
+        value = sign + head + ("." + tail if tail else "")
+    return str(value).translate(BENGALI_DIGITS)
 
 
 def _locale() -> str:
@@ -82,7 +110,102 @@ def guide(slug):
     index = slugs.index(slug)
     previous = lib.guide[slugs[index - 1]] if index > 0 else None
     following = lib.guide[slugs[index + 1]] if index + 1 < len(slugs) else None
-    return render_template("curriculum/guide.html", page=page, previous=previous, following=following)
+    # The picture-card sets this page uses: named under each session they serve, and listed on top.
+    cards = card_library()
+    by_session = cards.for_day(page.meta["day"]) if page.meta.get("day") else {}
+    found = {s.id: s for s in cards.for_guide(slug)}
+    for sets in by_session.values():
+        found.update({s.id: s for s in sets})
+    return render_template("curriculum/guide.html", page=page, previous=previous, following=following,
+                           body=link_sessions(page.html, by_session, _card_link) if by_session else page.html,
+                           card_sets=sorted(found.values(), key=lambda s: s.title_en))
+
+
+def _card_link(card_set) -> Markup:
+    return Markup('<a href="{}">{}: {}</a>').format(url_for("curriculum.card_set", set_id=card_set.id),
+                                                    _("Picture cards"), card_set.title_en)
+
+
+H2_ID = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
+
+
+def _session_links(card_set) -> list[dict]:
+    """Where a set is used, as links: a day's session (to its plan's heading) or a guide page."""
+    lib, links = library(), []
+    for use in card_set.used_in:
+        if "guide" in use:
+            page = lib.guide_page(use["guide"])
+            if page:
+                links.append({"url": url_for("curriculum.guide", slug=page.slug), "label": page.title})
+            continue
+        plans = lib.session_plans(use["day"])
+        anchor = ""
+        if plans:
+            for match in H2_ID.finditer(str(plans.html)):
+                if html.unescape(re.sub(r"<[^>]+>", "", match.group(2))).strip() == use["session"]:
+                    anchor = "#" + match.group(1)
+        url = (url_for("curriculum.guide", slug=plans.slug) + anchor) if plans else url_for(
+            "curriculum.day", number=use["day"])
+        links.append({"url": url, "label": _("Day %(n)d", n=use["day"]) + ": " + use["session"]})
+    return links
+
+
+def _set_or_404(set_id: str):
+    card_set = card_library().sets.get(set_id)
+    if card_set is None or not card_set.sheets:
+        abort(404)
+    return card_set
+
+
+@bp.route("/guide/cards")
+@role_required(*STAFF)
+def cards():
+    lib = card_library()
+    sets = sorted(lib.sets.values(), key=lambda s: (s.days[0] if s.days else 11, s.id))
+    return render_template("curriculum/cards_index.html", sets=sets, card_count=lib.card_count,
+                           forms=instruments().forms)
+
+
+@bp.route("/guide/cards/<set_id>")
+@role_required(*STAFF)
+def card_set(set_id):
+    card_set = _set_or_404(set_id)
+    return render_template("curriculum/card_set.html", card_set=card_set, uses=_session_links(card_set),
+                           symbols=symbols({c.picture for c in card_set.cards}))
+
+
+@bp.route("/guide/cards/<set_id>/print")
+@role_required(*STAFF)
+def print_cards(set_id):
+    card_set = _set_or_404(set_id)
+    part = request.args.get("part", "1")
+    if not part.isdigit() or not 1 <= int(part) <= len(card_set.parts):
+        abort(404)
+    part = int(part)
+    sheets = [card_set.sheets[i] for i in card_set.parts[part - 1]]
+    lib = card_library()
+    pictures = set().union(*(sheet.pictures(lib) for sheet in sheets))
+    form = instruments().forms.get(card_set.form) if card_set.form else None
+    return render_template("curriculum/cards_print.html", card_set=card_set, sheets=sheets, part=part,
+                           parts=len(card_set.parts), symbols=symbols(pictures), form=form, card=lib.card,
+                           first_sheet=card_set.parts[part - 1][0], total_sheets=len(card_set.sheets))
+
+
+@bp.route("/guide/tests/<form>")
+@role_required(*STAFF)
+def test_form(form):
+    found = instruments().forms.get(form.upper()) if form in ("a", "b") else None
+    if found is None:
+        abort(404)
+    lib = card_library()
+    return render_template("curriculum/test_form.html", form=found, skills=SKILLS, card=lib.card,
+                           sheet=lib.sets.get(f"answer-sheet-{form}"))
+
+
+@bp.route("/guide/observation-rubric")
+@role_required(*STAFF)
+def observation_rubric():
+    return render_template("curriculum/observation_rubric.html", rubric=instruments().rubric)
 
 
 @bp.route("/guide/print")
