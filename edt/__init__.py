@@ -1,19 +1,20 @@
 """EDT: the Entrepreneurship Development Training platform."""
 import logging
 import re
-import time
 import uuid
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, has_request_context, render_template, request, session
+from flask import Flask, abort, current_app, has_request_context, render_template, request, session
+from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from edt import config as config_module
+from edt import sessions, throttle  # noqa: F401  (throttle: its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ def create_app(config=None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    sessions.init_app(app)
 
     with app.app_context():
         _tune_sqlite(db.engine, immediate=app.config.get("SQLITE_BEGIN_IMMEDIATE", True))
@@ -88,24 +90,32 @@ def _tune_sqlite(engine, immediate: bool) -> None:
 
 
 class QueryStringFilter(logging.Filter):
-    """Request log lines keep the path but drop the query string: searches carry names
-    (?q=...), and a log is no place for them. Covers the development server (werkzeug) and
-    gunicorn's access log."""
+    """Request log lines keep the path but drop what identifies someone: the query string
+    (searches carry names: ?q=...) and the verification code in /verify/<code> (whoever reads
+    the log could open the certificate). Covers the development server (werkzeug) and gunicorn's
+    access log."""
 
     _QUERY = re.compile(r"\?[^\s\"]+")
+    _CODE = re.compile(r"(/verify/)[^\s\"?]+")
+
+    @classmethod
+    def scrub(cls, text: str) -> str:
+        if "/verify/" in text:
+            text = cls._CODE.sub(r"\1…", text)
+        return cls._QUERY.sub("?…", text) if "?" in text else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and args:
-            record.args = tuple(self._QUERY.sub("?…", a) if isinstance(a, str) else a for a in args)
+            record.args = tuple(self.scrub(a) if isinstance(a, str) else a for a in args)
         elif isinstance(args, dict):  # gunicorn.access: its atoms (changed in place: a dict subclass)
             for key, value in list(args.items()):
-                if isinstance(value, str) and "?" in value:
-                    args[key] = self._QUERY.sub("?…", value)
+                if isinstance(value, str):
+                    args[key] = self.scrub(value)
             if "q" in args:
                 args["q"] = ""
-        if isinstance(record.msg, str) and "?" in record.msg and not args:
-            record.msg = self._QUERY.sub("?…", record.msg)
+        if isinstance(record.msg, str) and not args:
+            record.msg = self.scrub(record.msg)
         return True
 
 
@@ -123,18 +133,6 @@ def _select_locale():
     if session.get("locale") in languages:
         return session["locale"]
     return request.accept_languages.best_match(languages) or "en"
-
-
-def session_expired() -> bool:
-    """Has this session passed its idle or absolute limit? (Refreshes its last-seen time.)"""
-    now, c = int(time.time()), current_app.config
-    seen, started = session.get("seen", now), session.get("login_at", now)
-    if current_user.is_participant:
-        expired = now - seen > c["PARTICIPANT_IDLE_DAYS"] * 86400
-    else:
-        expired = now - seen > c["STAFF_IDLE_MINUTES"] * 60 or now - started > c["STAFF_MAX_HOURS"] * 3600
-    session["seen"] = now
-    return expired
 
 
 INT_MAX = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL refuses to even compare beyond)
@@ -178,16 +176,6 @@ def _install_hooks(app: Flask) -> None:
                     abort(400, _("A number in the form is far too large. Nothing was changed."))
         return None
 
-    @app.before_request
-    def _expire_idle_sessions():
-        if request.endpoint == "static" or not current_user.is_authenticated:
-            return None
-        if session_expired():
-            g.expired_user_id = current_user.id  # a form sent now is kept for after the login
-            logout_user()
-            session.clear()
-        return None
-
     @app.after_request
     def _headers(response):
         response.headers["Content-Security-Policy"] = CSP
@@ -204,10 +192,9 @@ def _install_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from edt.modules.accounts.forms import ConfirmForm, LanguageForm
-
-        return {"logout_form": ConfirmForm(), "language_form": LanguageForm(),
-                "current_locale": str(_select_locale())}
+        # Nothing here may read the request's form: the page about a request too large to read
+        # (413) is rendered with this too. (The footer's forms write their CSRF token directly.)
+        return {"current_locale": str(_select_locale())}
 
     @app.errorhandler(HTTPException)
     def _http_error(error):
@@ -239,6 +226,10 @@ def _describe(error: HTTPException) -> str:
         return _("Your account cannot open this page.")
     if error.code == 429:
         return _("Too many requests. Please wait a minute and try again.")
+    if error.code == 413:
+        megabytes = round((current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024), 1)
+        return _("What you sent is too large: at most %(size)s MB at a time. Nothing was saved. "
+                 "Send a smaller file, or fewer at once.", size=format_decimal(megabytes))
     if error.code == 400:
         reason = getattr(error, "description", "") or ""
         if "CSRF" in reason:

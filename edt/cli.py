@@ -5,11 +5,12 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from edt import audit, throttle
 from edt.extensions import db
 
 
 def register(app) -> None:
-    for command in (init_db, create_user, seed_demo):
+    for command in (init_db, create_user, seed_demo, unlock):
         app.cli.add_command(command)
     app.cli.add_command(holidays)
     # issue 8: backup and restore, erasure and retention
@@ -52,6 +53,23 @@ def create_user(role, username, partner_name, display_name, password):
     except services.AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock(username):
+    """End an account's login lock or wait (for a locked master trainer: others use the
+    Locked accounts page)."""
+    rows = throttle.clear(throttle.ACCOUNT_SCOPES, throttle.account_name(username))
+    if not rows:
+        raise click.ClickException(f"{username!r} has no failed attempts to clear.")
+    subject = next((r.subject_id for r in rows if r.subject_id is not None), None)
+    audit.record(None, "login_lock_cleared", "user", subject,
+                 details={"failures": sum(r.count for r in rows), "refused": sum(r.refused for r in rows),
+                          "was_locked": any(r.locked_at is not None for r in rows), "via": "command line"})
+    db.session.commit()
+    click.echo(f"{username} can log in again.")
 
 
 @click.command("seed-demo")

@@ -38,6 +38,14 @@ def _signatories(raw: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs[:4])
 
 
+def _numbers(raw: str) -> tuple[int, ...]:
+    """"1,5,15,60" -> (1, 5, 15, 60): positive whole numbers, in the order given."""
+    values = tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
+    if not values or min(values) < 1:
+        raise ValueError(f"expected positive whole numbers separated by commas, not {raw!r}")
+    return values
+
+
 class Config:
     ENV_NAME = "development"
     INSTANCE_PATH = Path(_env("EDT_INSTANCE_PATH", ROOT / "instance"))
@@ -58,36 +66,57 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)  # the longest idle time (participants')
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long training day loses nothing
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "edt" / "translations")
     LANGUAGES = ("en", "bn")
 
-    # Login throttling (per account, and a generous per-address limit: a training room shares one).
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_ADDRESS_MAX_FAILURES = 100
-    LOGIN_WINDOW_MINUTES = 15
+    # The throttle (edt/throttle.py; the README works out what these allow). Wrong secrets per
+    # account: LOGIN_FAILURES_BEFORE_DELAY, then each delay in turn (the last repeats); a
+    # participant account locks for good at LOGIN_LOCK_AFTER wrong PINs within
+    # LOGIN_LOCK_WINDOW_DAYS (a master trainer clears it); staff accounts only wait, unless
+    # STAFF_LOCK_AFTER is set. Per client address group (IPv4 address, IPv6 /64): a delay after
+    # each LOGIN_ADDRESS_MAX_FAILURES wrong secrets on any accounts, which a device that logged in
+    # before (its signed cookie lasts KNOWN_DEVICE_DAYS) does not wait for.
+    LOGIN_FAILURES_BEFORE_DELAY = int(_env("EDT_LOGIN_FAILURES_BEFORE_DELAY", 5))
+    LOGIN_DELAYS_MINUTES = _numbers(_env("EDT_LOGIN_DELAYS_MINUTES", "1,5,15,60"))
+    LOGIN_LOCK_AFTER = int(_env("EDT_LOGIN_LOCK_AFTER", 20))
+    LOGIN_LOCK_WINDOW_DAYS = int(_env("EDT_LOGIN_LOCK_WINDOW_DAYS", 365))
+    STAFF_LOCK_AFTER = int(_env("EDT_STAFF_LOCK_AFTER", 0))
+    LOGIN_ADDRESS_MAX_FAILURES = int(_env("EDT_LOGIN_ADDRESS_MAX_FAILURES", 30))
+    LOGIN_ADDRESS_DELAYS_MINUTES = _numbers(_env("EDT_LOGIN_ADDRESS_DELAYS_MINUTES", "15,60,240"))
+    KNOWN_DEVICE_DAYS = int(_env("EDT_KNOWN_DEVICE_DAYS", 365))
+    SECRET_CHANGE_MAX_FAILURES = int(_env("EDT_SECRET_CHANGE_MAX_FAILURES", 3))  # then the session ends
+    ROSTER_CHECKS_PER_HOUR = int(_env("EDT_ROSTER_CHECKS_PER_HOUR", 20))
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default scrypt cost
 
-    # Sessions: staff 30 minutes idle and 12 hours in all; participants 7 days idle.
+    # Sessions (edt/sessions.py): staff 30 minutes idle and 12 hours in all; participants 7 days
+    # idle and EDT_PARTICIPANT_MAX_DAYS in all. The session cookie expires at the absolute limit.
     STAFF_IDLE_MINUTES = 30
     STAFF_MAX_HOURS = 12
     PARTICIPANT_IDLE_DAYS = 7
+    PARTICIPANT_MAX_DAYS = int(_env("EDT_PARTICIPANT_MAX_DAYS", 30))
+
+    # The largest request accepted (413 beyond); the roster upload has its own, smaller limit.
+    MAX_CONTENT_LENGTH = int(float(_env("EDT_MAX_REQUEST_MB", 2)) * 1024 * 1024)
 
     STRICT_TRANSPORT_SECURITY = ""  # the Strict-Transport-Security header; set in production only
     DEBUG_CONTENT_RELOAD = False
     TESTING = False
     SEED_DEMO_ALLOWED = True
 
-    # Certificates (issue 6): the eligibility rule shown on each batch's certificate page, the
-    # signatories printed on every certificate, and the verify page's limit per client per minute.
+    # Certificates: the eligibility rule shown on each batch's certificate page, the signatories
+    # printed on every certificate, the verify page's limit per client address group per minute,
+    # and the name checks allowed per certificate and per client address group per day.
     CERTIFICATE_MIN_DAYS = int(_env("EDT_CERT_MIN_DAYS", 8))
     CERTIFICATE_CANVAS_STATUS = _env("EDT_CERT_CANVAS_STATUS", "submitted")  # or "approved"
     CERTIFICATE_COUNT_EXCUSED = _env("EDT_CERT_COUNT_EXCUSED", "0").lower() in ("1", "true", "yes")
     CERTIFICATE_SIGNATORIES = _signatories(_env("EDT_CERT_SIGNATORIES"))
     VERIFY_RATE_LIMIT = int(_env("EDT_VERIFY_RATE_LIMIT", 30))
+    VERIFY_NAME_CHECKS_PER_DAY = int(_env("EDT_VERIFY_NAME_CHECKS_PER_DAY", 5))
+    VERIFY_NAME_CHECKS_PER_ADDRESS = int(_env("EDT_VERIFY_NAME_CHECKS_PER_ADDRESS", 20))
 
     # Data protection (issue 8). SQL parameters (names, notes) never reach a log line or an
     # exception message, whatever the log level. Participants with no activity for

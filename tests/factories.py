@@ -1,7 +1,10 @@
 """Factories that build real records through the services the app itself uses."""
+from datetime import timedelta
 from itertools import count
 from types import SimpleNamespace
 
+from edt import throttle
+from edt.extensions import db
 from edt.modules.accounts import services as accounts
 from edt.modules.participants import services as participants
 from edt.security import Role
@@ -9,6 +12,16 @@ from edt.security import Role
 PASSWORD = "correct horse battery"
 PIN = "482916"
 _seq = count(1)
+
+
+def rewind_throttle(seconds: float) -> None:
+    """Move every throttle counter back in time, as if `seconds` had passed."""
+    back = timedelta(seconds=seconds)
+    for row in db.session.scalars(db.select(throttle.ThrottleCounter)):
+        for name in ("window_start", "last_at", "blocked_until", "locked_at", "expires_at"):
+            if getattr(row, name) is not None:
+                setattr(row, name, getattr(row, name) - back)
+    db.session.commit()
 
 
 def make_partner(name=None, district="Khulna"):

@@ -27,6 +27,9 @@ MATRIX = {
     "accounts.password": row("GET", "/accounts/password", R, 200, 200, 200, 200),
     "accounts.language": row("POST", "/accounts/language", R, R, R, R, R, data={"locale": "bn"}),
     "accounts.users": row("GET", "/accounts/users", R, 403, 403, 403, 200),
+    # locked and waiting accounts, and unlocking one: master trainers only
+    "accounts.locked": row("GET", "/accounts/locked", R, 403, 403, 403, 200),
+    "accounts.clear_lock": row("POST", "/accounts/locked/{participant_user_id}/clear", R, 403, 403, 403, R),
     "accounts.create_user": row("GET", "/accounts/users/new", R, 403, 403, 403, 200),
     "accounts.edit_user": row("GET", "/accounts/users/{facilitator_id}/edit", R, 403, 403, 403, 200),
     "accounts.set_user_enabled": row("POST", "/accounts/users/{facilitator_id}/enabled/0", R, 403, 403, 403, R),
@@ -145,6 +148,7 @@ def test_every_route_is_in_the_matrix(app):
 
 def ids(world) -> dict:
     return _Ids(world, {"facilitator_id": world.facilitator.id, "khulna_id": world.khulna.id,
+                        "participant_user_id": world.participant.user_id,
                         "participant_id": world.participant.id, "participant_code": world.participant.code,
                         **getattr(world, "extra_ids", {})})
 

@@ -12,15 +12,17 @@ from pypdf import PdfReader
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
+from edt import throttle
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.batches.queries import today
 from edt.modules.certificates import pdf, queries, services
-from edt.modules.certificates.models import Certificate, VerifyRequest
+from edt.modules.certificates.models import Certificate
 from edt.security import Role
+from edt.throttle import ThrottleCounter
 
 from .conftest import csrf_token
-from .factories import make_certifiable_batch, make_participant, make_staff
+from .factories import make_certifiable_batch, make_participant, make_staff, rewind_throttle
 
 BANNED = ("traffick", "survivor", "victim", "rescue", "exploit", "counter")
 SERIAL_RE = re.compile(r"^EDT-\d{4}-\d{6}$")
@@ -350,8 +352,8 @@ def test_name_check_by_post_ignores_case_spaces_and_unicode_form(client, world):
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate_name_checked")).all()
     assert sorted(r.outcome for r in rows) == ["mismatch", "mismatch", "ok", "ok"]
     assert all("Moushumi" not in str(r.details) for r in rows)
-    assert all(len(r.address) == 32 and "127.0.0.1" not in r.address
-               for r in db.session.scalars(select(VerifyRequest)))
+    assert all(len(r.key) == 40 and "127.0.0.1" not in r.key and "Moushumi" not in r.key
+               for r in db.session.scalars(select(ThrottleCounter)))
     # A name in the URL is simply ignored: the check only reads the POST body.
     assert "The name matches" not in client.get(f"{url}?name=Moushumi+Das").get_data(as_text=True)
 
@@ -394,12 +396,66 @@ def test_verify_is_rate_limited_per_client_in_the_database(app, client, world, m
     # Another client address has its own allowance.
     other = client.get(url, environ_base={"REMOTE_ADDR": "10.0.0.7"})
     assert other.status_code == 200
-    # A minute later the first client may ask again (old rows are deleted as new ones arrive).
-    for row in db.session.scalars(select(VerifyRequest)):
-        row.at = row.at - timedelta(minutes=2)
-    db.session.commit()
+    # A minute later the first client may ask again (counters that say nothing any more are
+    # deleted as new requests arrive).
+    rewind_throttle(120)
     assert client.get(url).status_code == 200
-    assert db.session.scalar(select(func.count()).select_from(VerifyRequest)) == 1
+    addresses = select(func.count()).select_from(ThrottleCounter).where(
+        ThrottleCounter.scope == throttle.VERIFY_ADDRESS)
+    assert db.session.scalar(addresses) == 1
+
+
+def _name_check(client, url, name, address="127.0.0.1"):
+    token = csrf_token(client, url)
+    text = client.post(url, data={"name": name, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+    for phrase, outcome in (("The name matches", "match"), ("does not match", "mismatch"),
+                            ("paused for today", "paused")):
+        if phrase in text:
+            return outcome
+    return "no answer"
+
+
+def test_name_checks_are_capped_per_certificate_and_the_pause_compares_nothing(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 1000)
+    _, _, _, certificates = issued(world, names=("Rahela Begum", "Moushumi Das"))
+    first, second = (f"/verify/{c.code}" for c in certificates)
+    guesses = [_name_check(client, first, f"Rahela Guess {n}", address=f"198.51.100.{n}") for n in range(5)]
+    assert guesses == ["mismatch"] * 5
+    # The right name, from yet another address: today's checks of this certificate are spent.
+    assert [_name_check(client, first, "Rahela Begum", address=f"192.0.2.{n}") for n in range(10)] == ["paused"] * 10
+    assert _name_check(client, second, "Moushumi Das") == "match"  # another certificate has its own checks
+    paused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate_name_checks_paused")).all()
+    assert [(e.target_id, e.details["checks"]) for e in paused] == [(str(certificates[0].id), 5)]  # one row, not 10
+    checked = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "certificate_name_checked"))
+    assert checked == 6  # only the checks that were made
+    rewind_throttle(86400 + 1)
+    assert _name_check(client, first, "Rahela Begum") == "match"  # the next day
+
+
+def test_name_checks_are_capped_per_address_across_certificates(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_NAME_CHECKS_PER_ADDRESS", 3)
+    _, _, _, certificates = issued(world, names=("Rahela Begum", "Moushumi Das", "Jesmin Nahar"))
+    urls = [f"/verify/{c.code}" for c in certificates]
+    assert [_name_check(client, url, "Somebody Else") for url in urls] == ["mismatch"] * 3
+    assert _name_check(client, urls[0], "Rahela Begum") == "paused"
+    assert _name_check(client, urls[0], "Rahela Begum", address="10.0.0.9") == "match"
+
+
+def test_viewing_a_certificate_again_and_again_adds_one_audit_row_a_day(app, client, world):
+    _, _, _, certificates = issued(world, names=("Rahela Begum",))
+    url = f"/verify/{certificates[0].code}"
+    assert [client.get(url).status_code for _ in range(12)] == [200] * 12
+
+    def views():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "certificate_verified"))
+
+    assert views() == 1
+    rewind_throttle(86400 + 1)
+    client.get(url)
+    assert views() == 2
 
 
 # --- fixed query counts -----------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Concurrency over real HTTP (issue 8), on the suite's database (SQLite in WAL mode with a busy
-timeout and immediate write transactions, or PostgreSQL): 20 people saving the same attendance day
-at once, and two people saving the same canvas revision at once. No duplicate rows, no "database
-is locked", every request answered, and no silent overwrite (the second canvas save is refused
-and shown both versions).
+"""Concurrency over real HTTP, on the suite's database (SQLite in WAL mode with a busy timeout
+and immediate write transactions, or PostgreSQL): 20 people saving the same attendance day at
+once, two people saving the same canvas revision at once, and 24 guesses sent at once at a PIN
+and at a certificate's name. No duplicate rows, no "database is locked", every request answered,
+no silent overwrite (the second canvas save is refused and shown both versions), and never more
+guesses checked than the throttle allows.
 
 `pytest tests/test_concurrency.py -rP | grep runs` prints the runs and their outcomes."""
 import re
@@ -12,12 +13,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from edt import throttle
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.canvas.models import Canvas, CanvasRevision
 
-from .factories import PASSWORD, PIN, batch_world, enrol, make_canvas, make_participant
+from .factories import PASSWORD, PIN, batch_world, certificate_world, enrol, make_canvas, make_participant
 from .live_server import Browser, serving
 from .test_attendance import read_form
 
@@ -139,3 +141,40 @@ def test_two_saves_of_the_same_canvas_revision_one_wins_the_other_is_refused(app
             assert f'value="{texts[loser]}"' in refused  # and mine, back in the form: nothing lost
             outcomes["accepted by " + ("participant" if winner == 0 else "facilitator")] += 1
     print(f"canvas {form} runs ({db.engine.dialect.name}): {runs} races, each one 302 + one 409; {dict(outcomes)}")
+
+
+GUESSES = 24
+
+
+def test_24_wrong_pins_at_once_are_checked_no_more_than_the_limit(app, world):
+    """The check and the count are one locked step: of 24 parallel wrong PINs exactly 5 reach the
+    hash check (the limit before the first wait), 19 are refused, and the counter says 5."""
+    code, url = world.participant.code, "/accounts/login/participant"
+    with serving(app) as port:
+        browsers = [Browser(port) for _ in range(GUESSES)]
+        tokens = [b.csrf(url) for b in browsers]
+        results = _race([lambda b=b, t=t: b.post(url, {"code": code, "pin": "111111", "csrf_token": t})
+                         for b, t in zip(browsers, tokens)])
+    answers = Counter("checked" if "did not work" in r.text else "refused" if "Too many attempts" in r.text
+                      else repr(r) for r in results)
+    assert answers == {"checked": 5, "refused": GUESSES - 5}, answers
+    counted = db.session.scalar(select(throttle.ThrottleCounter.count).where(
+        throttle.ThrottleCounter.scope == throttle.LOGIN_PIN))
+    failed = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login_failed"))
+    assert counted == 5 and failed == 5
+    print(f"pin guess runs ({db.engine.dialect.name}): {GUESSES} at once -> {dict(answers)}")
+
+
+def test_24_name_checks_at_once_compare_no_more_than_the_daily_cap(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_RATE_LIMIT", 1000)  # all browsers share 127.0.0.1
+    ids = certificate_world(world)
+    url = f"/verify/{ids['certificate_code']}"
+    with serving(app) as port:
+        browsers = [Browser(port) for _ in range(GUESSES)]
+        tokens = [b.csrf(url) for b in browsers]
+        results = _race([lambda b=b, t=t, n=n: b.post(url, {"name": f"Guess {n}", "csrf_token": t})
+                         for n, (b, t) in enumerate(zip(browsers, tokens))])
+    answers = Counter("compared" if "does not match" in r.text else "paused" if "paused for today" in r.text
+                      else repr(r) for r in results)
+    assert answers == {"compared": 5, "paused": GUESSES - 5}, answers
+    print(f"name check runs ({db.engine.dialect.name}): {GUESSES} at once -> {dict(answers)}")

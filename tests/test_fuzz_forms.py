@@ -157,6 +157,7 @@ SPECS = [
     Spec("accounts.edit_user", "/accounts/users/{spare_id}/edit",
          {"display_name": "Spare", "role": "facilitator", "partner_id": "{khulna_id}", "locale": "bn"}, roles=MT_ONLY),
     Spec("accounts.set_user_enabled", "/accounts/users/{spare_id}/enabled/0", {}, roles=MT_ONLY, examples=10),
+    Spec("accounts.clear_lock", "/accounts/locked/{spare_id}/clear", {}, roles=MT_ONLY, examples=10),
     Spec("accounts.reset_password", "/accounts/users/{spare_id}/password", {"password": "another long password"},
          roles=MT_ONLY),
     Spec("accounts.create_partner", "/accounts/partners/new", {"name": "New Partner", "district": "Khulna"},
@@ -324,7 +325,7 @@ def _privileges():
                            certificates=certificates, batches=batches)
 
 
-QUIET = ("audit_event", "login_attempt", "verify_request", "form_stash")  # logs of the attempt itself
+QUIET = ("audit_event", "throttle_counter", "form_stash")  # logs and counts of the attempt itself
 
 CHANGES_USERS = {"accounts.create_user", "accounts.edit_user", "accounts.set_user_enabled",
                  "participants.register", "batches.import_roster", "batches.confirm_import", "privacy.erase"}

@@ -8,6 +8,7 @@ import urllib.parse
 
 import pytest
 
+from edt import QueryStringFilter
 from edt.modules.accounts import services as accounts
 from edt.security import Role
 
@@ -142,8 +143,6 @@ def test_no_log_record_holds_a_name_pin_password_note_or_search(app, world, capt
 
 
 def test_the_query_string_filter_keeps_paths_and_questions():
-    from edt import QueryStringFilter
-
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
                                ("GET /participants/?q=Rahima+Khatun HTTP/1.1", "200", "-"), None)
     assert QueryStringFilter().filter(record) is True
@@ -155,3 +154,33 @@ def test_the_query_string_filter_keeps_paths_and_questions():
                                  ({"r": "GET /canvas/?q=Shirin HTTP/1.1", "q": "q=Shirin", "U": "/canvas/"},), None)
     QueryStringFilter().filter(gunicorn)
     assert "Shirin" not in gunicorn.getMessage() and "/canvas/" in gunicorn.getMessage()
+
+
+def test_verification_codes_never_reach_a_log(app, world, capture):
+    """Whoever reads an access log must not be able to open the certificates in it: the code in
+    /verify/<code> is dropped from request lines, like query strings."""
+    cert = certificate_world(world)
+    code = cert["certificate_code"]
+    grouped = "-".join(code[i:i + 4] for i in range(0, len(code), 4)).lower()
+    with serving(app) as port:
+        visitor = Browser(port)
+        for path in (f"/verify/{code}", f"/verify/{grouped}", f"/verify/{code}?lang=bn"):
+            assert visitor.get(path).status_code == 200, path
+        assert visitor.post(f"/verify/{code}", {"name": CANARIES["verify_name"],
+                                                "csrf_token": visitor.csrf(f"/verify/{code}")}).status_code == 200
+    texts = list(capture.texts())
+    request_lines = [text for name, text in texts if name == "werkzeug" and "/verify/" in text]
+    assert len(request_lines) >= 4 and all("/verify/…" in line for line in request_lines)
+    assert [text[:200] for _name, text in texts if code.lower() in text.lower() or grouped in text.lower()] == []
+
+
+def test_the_filter_drops_verification_codes_from_gunicorn_atoms_too():
+    line = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
+                             ("GET /verify/AFCMYBGZGABEXWF23HDHB15JGM HTTP/1.1", "200", "-"), None)
+    QueryStringFilter().filter(line)
+    assert line.getMessage() == '"GET /verify/… HTTP/1.1" 200 -'
+    gunicorn = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(r)s %(U)s %(f)s",
+                                 ({"r": "POST /verify/afcm-ybgz-gabe HTTP/1.1", "U": "/verify/afcm-ybgz-gabe",
+                                   "f": "https://edt.example.org/verify/AFCMYBGZ?x=1"},), None)
+    QueryStringFilter().filter(gunicorn)
+    assert "afcm" not in gunicorn.getMessage().lower() and gunicorn.getMessage().count("/verify/…") == 3

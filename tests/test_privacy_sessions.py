@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from edt.audit import AuditEvent
 from edt.extensions import db
+from edt.throttle import ThrottleCounter
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.canvas.models import Canvas
 from edt.modules.resume.models import FormStash
@@ -241,7 +242,6 @@ def test_the_per_address_limit_holds_across_workers_and_stores_no_address(app, w
     """Failures on different accounts from one address add up, in the database, so a second
     worker (another app object) refuses too; another address is not affected."""
     from edt import create_app
-    from edt.modules.accounts.models import LoginAttempt
 
     from .conftest import make_config
 
@@ -254,8 +254,8 @@ def test_the_per_address_limit_holds_across_workers_and_stores_no_address(app, w
     refused = _try_login(two, "fac", PASSWORD, "203.0.113.7")  # the right password, from that address
     assert refused.status_code == 200 and "Too many attempts" in refused.get_data(as_text=True)
     assert _try_login(one, "fac", PASSWORD, "198.51.100.20").status_code == 302  # the training room next door
-    stored = " ".join(a.address + a.account_key for a in db.session.scalars(select(LoginAttempt)))
-    assert "203.0.113.7" not in stored  # only a keyed hash of the address is kept
+    stored = " ".join(f"{r.scope} {r.key}" for r in db.session.scalars(select(ThrottleCounter)))
+    assert "203.0.113.7" not in stored and "guess" not in stored  # only keyed hashes are kept
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts_and_cannot_be_spoofed_without(app, world):

@@ -4,6 +4,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from edt import sessions
 from edt.audit import utcnow
 from edt.extensions import db
 from edt.security import STAFF, Role
@@ -50,7 +51,7 @@ class User(UserMixin, db.Model):
         return self.is_enabled
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return sessions.identity(self)
 
     @property
     def is_staff(self) -> bool:
@@ -70,13 +71,3 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.role}>"
-
-
-class LoginAttempt(db.Model):
-    """Failed logins, kept in the database so throttling holds across workers and servers."""
-
-    __tablename__ = "login_attempt"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_key: Mapped[str] = mapped_column(String(64), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,22 +1,27 @@
-"""Accounts: credentials, login throttling, users and partners. Services take the acting user
-as an argument and commit once per action, so views, the CLI and tests share them."""
-import hashlib
+"""Accounts: credentials, logins (counted by the one throttle, edt/throttle.py), users and
+partners. Services take the acting user as an argument and commit once per action, so views, the
+CLI and tests share them."""
 import re
-from datetime import timedelta
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from edt import audit
-from edt.audit import utcnow
+from edt import audit, throttle
+from edt.audit import AuditEvent, utcnow
 from edt.extensions import db
+from edt.places import DISTRICTS
 from edt.security import Role
 
-from .models import LoginAttempt, Partner, User
+from .models import Partner, User
 
 PIN_RE = re.compile(r"^[0-9]{6}$")
 
@@ -66,65 +71,189 @@ def hash_secret(secret: str) -> str:
 
 # --- login and throttling --------------------------------------------------------------------
 
-def _address_key(address: str) -> str:
-    """Client addresses are kept only as a keyed hash: enough to throttle, useless to identify."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hashlib.sha256(key + address.encode()).hexdigest()[:32]
-
-
-def _window_start():
-    return utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-
-
-def is_throttled(account_key: str, address: str) -> bool:
-    since = _window_start()
-    per_account = db.session.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.account_key == account_key, LoginAttempt.at >= since)
-    )
-    if per_account >= current_app.config["LOGIN_MAX_FAILURES"]:
-        return True
-    per_address = db.session.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.address == _address_key(address), LoginAttempt.at >= since)
-    )
-    return per_address >= current_app.config["LOGIN_ADDRESS_MAX_FAILURES"]
-
-
 GENERIC_FAILURE = _l("That did not work. Check what you typed and try again.")
-THROTTLED = _l("Too many attempts. For your safety, wait 15 minutes and try again, or ask your facilitator.")
+LOCKED_PIN = _l("Too many attempts: for your safety this account is locked. Ask your facilitator to unlock it.")
+LOCKED_PASSWORD = _l("Too many attempts: for your safety this account is locked. Ask a master trainer to "
+                     "unlock it.")
+WRONG_CURRENT = _l("Your current password or PIN is not right.")
+NOT_LOCKED = _l("This account has no failed attempts to clear.")
+# Audit actions of the throttle, listed on the master trainer's page of locked accounts.
+ALERT_LABELS = {
+    "login_locked": _l("Account locked"),
+    "login_delayed": _l("Account made to wait"),
+    "login_address_throttled": _l("A network made to wait"),
+    "login_device_throttled": _l("A phone or computer made to wait"),
+    "secret_change_failed": _l("Wrong current PIN or password on the change page"),
+    "sessions_ended": _l("Logged out after wrong current PINs or passwords"),
+    "login_lock_cleared": _l("Unlocked"),
+    "certificate_name_checks_paused": _l("Name checks of a certificate paused for today"),
+    "roster_checks_paused": _l("Roster checks paused for an hour"),
+}
+HASH_PREFIXES = ("scrypt:", "pbkdf2:")
 
 
-def authenticate(username: str, secret: str, *, participant: bool, address: str) -> tuple[User | None, str | None]:
-    """Check a login. Returns (user, None) or (None, message). The same message is given for an
-    unknown user and a wrong secret; throttled accounts are refused even with the right secret."""
-    account_key = (username or "").strip().lower()[:64]
-    if is_throttled(account_key, address):
-        audit.record(None, "login_throttled", "user", None, outcome="refused", commit=True)
-        return None, str(THROTTLED)
-    user = db.session.scalar(select(User).where(func.lower(User.username) == account_key))
-    role_ok = user is not None and (user.is_participant if participant else user.is_staff)
-    # Always run one hash check so response time does not reveal whether the account exists.
-    valid = check_password_hash(user.password_hash if role_ok else _DUMMY_HASH, secret or "")
-    if not (role_ok and valid and user.is_enabled):
-        db.session.add(LoginAttempt(account_key=account_key, address=_address_key(address)))
-        audit.record(None, "login_failed", "user", user.id if user else None, outcome="refused")
+class WrongSecret(AccountError):
+    """The current password or PIN typed on the change page was not right."""
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash made exactly like real ones in this configuration: a login whose account is
+    unknown, closed (no PIN yet, erased) or of the other kind costs the same hash work."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _is_hash(stored: str | None) -> bool:
+    """A real hash, not a closed login ("!no-pin", "!erased") or no account at all."""
+    return bool(stored) and stored.startswith(HASH_PREFIXES)
+
+
+def _check_secret(stored: str | None, secret: str | None) -> bool:
+    """One hash check, always: against the account's own hash, or a dummy one of the same cost."""
+    dummy = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    return check_password_hash(stored if _is_hash(stored) else dummy, secret or "") and _is_hash(stored)
+
+
+def _account_scope(participant: bool) -> str:
+    return throttle.LOGIN_PIN if participant else throttle.LOGIN_PASSWORD
+
+
+def _refusal(verdict: throttle.Verdict) -> str:
+    """What a refused attempt is told. The same for every name, known or not."""
+    if verdict.locked:
+        return str(LOCKED_PIN if verdict.refused_by.scope == throttle.LOGIN_PIN else LOCKED_PASSWORD)
+    wait = format_timedelta(timedelta(seconds=verdict.wait), granularity="minute")
+    if verdict.refused_by.scope == throttle.LOGIN_ADDRESS:
+        return _("Too many attempts from this network. Wait %(time)s and try again, or use a phone or "
+                 "computer that logged in here before.", time=wait)
+    return _("Too many attempts. For your safety, wait %(time)s and try again.", time=wait)
+
+
+def _record_failure(verdict: throttle.Verdict, user_id: int | None, action: str, actor=None) -> None:
+    """Audit a wrong secret: one row when it concerns an account (as many as that account's
+    throttle lets through), none for a name that matches no account (it is only counted), and one
+    row when the failure starts a delay or a lock (a burst of refused requests adds no row: the
+    counter's tally holds them). Not committed."""
+    if user_id is not None:
+        audit.record(actor, action, "user", user_id, outcome="refused")
+    for p in verdict.started:
+        count = verdict.counts[p.scope]
+        details = {"failures": count, "wait_minutes": p.delay_for(count) // 60}
+        if p.scope in throttle.ACCOUNT_SCOPES:
+            if user_id is not None:
+                locked = bool(p.lock_after) and count >= p.lock_after
+                audit.record(actor, "login_locked" if locked else "login_delayed", "user", user_id,
+                             outcome="refused", details=details)
+        else:
+            action_name = "login_device_throttled" if p.scope == throttle.DEVICE else "login_address_throttled"
+            audit.record(actor, action_name, "address", None, outcome="refused", details=details)
+
+
+def authenticate(username: str, secret: str, *, participant: bool, address: str,
+                 device: throttle.Device | None = None) -> tuple[User | None, str | None]:
+    """Check a login. Returns (user, None) or (None, message).
+
+    - Unknown names, wrong secrets, closed logins (no PIN yet, erased), deactivated accounts and
+      accounts of the other login page get the same message after the same hash work.
+    - The attempt is counted in the throttle before the secret is checked, atomically, and given
+      back when the secret was right: parallel guesses cannot slip past the limit.
+    - Gates: the client's address group (any account), or instead, on a device that logged in
+      to this account before, the device itself; then the account (growing delays; a participant
+      account locks for good after LOGIN_LOCK_AFTER wrong PINs). So a training room behind one
+      address that a stranger made wait still logs in from its known phones, and the owner's
+      known phone is not held up by a stranger's guesses either; a lock holds for every device.
+    """
+    name = throttle.account_name(username)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == name))
+    if user is not None and not (user.is_participant if participant else user.is_staff):
+        user = None  # an account of the other login page is unknown here
+    user_id = user.id if user is not None else None
+    stored = user.password_hash if user is not None else None
+    enabled = user is not None and user.is_enabled
+    known = device is not None and device.knows(name)
+    gates = [throttle.gate(throttle.DEVICE, device.id) if known
+             else throttle.address_gate(throttle.LOGIN_ADDRESS, address),
+             throttle.gate(_account_scope(participant), name, subject_id=user_id, delays=not known)]
+    verdict = throttle.reserve(gates)  # commits: no lock is held during the hash work below
+    if not verdict.allowed:
+        return None, _refusal(verdict)
+    if not (_check_secret(stored, secret) and enabled):
+        _record_failure(verdict, user_id, "login_failed")
         db.session.commit()
         return None, str(GENERIC_FAILURE)
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == account_key))
+    throttle.refund(verdict)
+    user = db.session.get(User, user_id)
     user.last_login_at = utcnow()
     audit.record(user, "login", "user", user.id)
     db.session.commit()
     return user, None
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password-just-timing", method="scrypt")
-
-
 def logout(user: User) -> None:
     """End every session of this user on the server side: old cookies stop working."""
     user.session_version += 1
     audit.record(user, "logout", "user", user.id)
+    db.session.commit()
+
+
+def end_sessions_after_wrong_secrets(user: User, failures: int) -> None:
+    """Someone typed several wrong current secrets in one session (perhaps on a borrowed phone):
+    that session and every other of this account end."""
+    user.session_version += 1
+    audit.record(user, "sessions_ended", "user", user.id, outcome="refused",
+                 details={"reason": "wrong_current_secret", "failures": failures})
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class HeldAccount:
+    """An account that the throttle refuses now: locked, or waiting until `until`."""
+
+    user: User
+    failures: int
+    refused: int
+    locked_at: datetime | None
+    until: datetime | None
+
+
+def held_accounts() -> tuple[list[HeldAccount], int]:
+    """Accounts locked or waiting now (locked first), and how many locked names match no account."""
+    rows = throttle.active_counters(throttle.ACCOUNT_SCOPES)
+    ids = {row.subject_id for row in rows if row.subject_id is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    held = [HeldAccount(users[row.subject_id], row.count, row.refused, row.locked_at, throttle.wait_until(row))
+            for row in rows if row.subject_id in users]
+    unknown = sum(1 for row in rows if row.subject_id not in users and row.locked_at is not None)
+    return held, unknown
+
+
+def throttled_networks() -> int:
+    """Client address groups that wait now (their addresses are not known, only counted)."""
+    return len(throttle.active_counters((throttle.LOGIN_ADDRESS,)))
+
+
+def alerts(days: int = 14, limit: int = 50) -> list[tuple[AuditEvent, str]]:
+    """The throttle's recent audit rows, newest first, each with the account it names."""
+    since = utcnow() - timedelta(days=days)
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(tuple(ALERT_LABELS)),
+                                                              AuditEvent.at >= since)
+                                     .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    user_ids = {e.id: int(e.target_id) for e in events if e.target_type == "user" and (e.target_id or "").isdigit()}
+    names = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(set(user_ids.values()))))
+                 .all()) if user_ids else {}
+    return [(e, names.get(user_ids.get(e.id), "")) for e in events]
+
+
+def clear_lock(actor: User, user: User) -> None:
+    """A master trainer ends an account's lock or wait (after speaking with its owner)."""
+    if actor is None or not actor.is_master_trainer:
+        raise AccountError(_l("Only master trainers can unlock accounts."))
+    rows = throttle.clear(throttle.ACCOUNT_SCOPES, throttle.account_name(user.username))
+    if not rows:
+        raise AccountError(NOT_LOCKED)
+    audit.record(actor, "login_lock_cleared", "user", user.id,
+                 details={"failures": sum(r.count for r in rows), "refused": sum(r.refused for r in rows),
+                          "was_locked": any(r.locked_at is not None for r in rows)})
     db.session.commit()
 
 
@@ -155,6 +284,7 @@ def create_staff(actor: User | None, *, username: str, password: str, role: str,
                 password_hash=hash_secret(password), locale=locale)
     db.session.add(user)
     db.session.flush()
+    throttle.forget_account(username)
     audit.record(actor, "user_created", "user", user.id, details={"fields": ["username", "role", "partner"]})
     db.session.commit()
     return user
@@ -210,8 +340,20 @@ def set_pin(actor: User, user: User, pin: str) -> None:
 
 
 def change_own_secret(user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash, current or ""):
-        raise AccountError(_l("Your current password or PIN is not right."))
+    """The current secret is checked as at login and counted in the same throttle as the
+    account's logins (so this page is no way around it); each wrong one is audited. Raises
+    WrongSecret for a wrong current secret and while the account waits (the view ends the
+    session after a few), AccountError for a weak new secret."""
+    user_id, stored, participant = user.id, user.password_hash, user.is_participant
+    verdict = throttle.reserve([throttle.gate(_account_scope(participant), throttle.account_name(user.username),
+                                              subject_id=user_id)])
+    if not verdict.allowed:
+        raise WrongSecret(_refusal(verdict))
+    if not _check_secret(stored, current):
+        _record_failure(verdict, user_id, "secret_change_failed", actor=user)
+        db.session.commit()
+        raise WrongSecret(WRONG_CURRENT)
+    throttle.refund(verdict)
     problem = pin_problem(new) if user.is_participant else password_problem(new, user.username)
     if problem:
         raise AccountError(problem)
@@ -229,8 +371,6 @@ def set_locale(user: User, locale: str) -> None:
 # --- partners --------------------------------------------------------------------------------
 
 def save_partner(actor: User, partner: Partner | None, *, name: str, district: str) -> Partner:
-    from edt.places import DISTRICTS
-
     name = name.strip()
     if not name:
         raise AccountError(_l("Give the organisation's name."))

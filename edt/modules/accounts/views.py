@@ -1,9 +1,8 @@
-import time
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
+from edt import sessions, throttle
 from edt.extensions import db
 from edt.security import ALL_ROLES, Role, client_address, public, role_required, safe_next, scoped_or_404
 
@@ -13,20 +12,6 @@ from .forms import (ChangeSecretForm, ConfirmForm, LanguageForm, LoginForm, Part
 from .models import Partner, User
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-
-def _start_session(user: User) -> None:
-    # A fresh session on every login: nothing from before carries over except the language
-    # just chosen on the login page, which wins over the account's saved language.
-    chosen = session.get("locale")
-    session.clear()
-    login_user(user)
-    if chosen or user.locale:
-        session["locale"] = chosen or user.locale
-    now = int(time.time())
-    session["login_at"] = now
-    session["seen"] = now
-    session.permanent = True
 
 
 def _after_login(next_url: str | None):
@@ -41,11 +26,14 @@ def _login_page(form_class, template: str, *, participant: bool):
     form = form_class(next=request.args.get("next", ""))
     name_field, secret_field = (form.code, form.pin) if participant else (form.username, form.password)
     if form.validate_on_submit():
-        user, error = services.authenticate(name_field.data, secret_field.data,
-                                            participant=participant, address=client_address())
+        device = throttle.read_device()
+        user, error = services.authenticate(name_field.data, secret_field.data, participant=participant,
+                                            address=client_address(), device=device)
         if user:
-            _start_session(user)
-            return _after_login(form.next.data)
+            sessions.start(user)
+            response = _after_login(form.next.data)
+            throttle.remember_device(response, device, user.username)  # "this phone logged in before"
+            return response
         secret_field.errors.append(error)
     return render_template(template, form=form)
 
@@ -67,8 +55,7 @@ def participant_login():
 def logout():
     participant = current_user.is_participant
     services.logout(current_user)
-    logout_user()
-    session.clear()
+    sessions.end_now()
     flash(_("You are logged out."), "ok")
     return redirect(url_for("accounts.participant_login" if participant else "accounts.login"))
 
@@ -80,10 +67,19 @@ def password():
     if form.validate_on_submit():
         try:
             services.change_own_secret(current_user, form.current.data, form.new.data)
+        except services.WrongSecret as error:
+            failures = sessions.note_wrong_secret()
+            if failures >= current_app.config["SECRET_CHANGE_MAX_FAILURES"]:
+                participant = current_user.is_participant
+                services.end_sessions_after_wrong_secrets(current_user, failures)
+                sessions.end_now()
+                flash(_("For your safety you were logged out after several wrong attempts. Log in again."), "warn")
+                return redirect(url_for("accounts.participant_login" if participant else "accounts.login"))
+            form.current.errors.append(str(error))
         except services.AccountError as error:
             form.new.errors.append(str(error))
         else:
-            _start_session(current_user._get_current_object())  # this device stays logged in
+            sessions.start(current_user._get_current_object())  # this device stays logged in
             flash(_("Saved. Other phones and computers were logged out."), "ok")
             return redirect(url_for("site.home"))
     return render_template("accounts/password.html", form=form)
@@ -111,6 +107,31 @@ def _partner_choices(form: UserForm) -> None:
 @role_required(Role.MASTER_TRAINER)
 def users():
     return render_template("accounts/users.html", users=services.staff_users(), form=ConfirmForm())
+
+
+@bp.route("/locked")
+@role_required(Role.MASTER_TRAINER)
+def locked():
+    """Accounts that the throttle holds (locked, or waiting), and its recent alerts."""
+    held, unknown = services.held_accounts()
+    return render_template("accounts/locked.html", held=held, unknown=unknown, alerts=services.alerts(),
+                           networks=services.throttled_networks(), form=ConfirmForm(), labels=services.ALERT_LABELS,
+                           lock_after=current_app.config["LOGIN_LOCK_AFTER"])
+
+
+@bp.route("/locked/<int:user_id>/clear", methods=["POST"])
+@role_required(Role.MASTER_TRAINER)
+def clear_lock(user_id):
+    user = scoped_or_404(db.session.get(User, user_id), target_type="user", target_id=user_id, actor=current_user)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.clear_lock(current_user, user)
+    except services.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("%(name)s can log in again.", name=user.username), "ok")
+    return redirect(url_for("accounts.locked"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -223,13 +244,5 @@ def create_partner(partner_id=None):
 
 
 def load_user(user_id: str):
-    """Flask-Login loader: the cookie holds id:session_version; a bumped version ends the session."""
-    try:
-        ident, version = (int(part) for part in user_id.split(":"))
-    except (ValueError, AttributeError):
-        return None
-    user = db.session.get(User, ident)
-    if user is None or user.session_version != version or not user.is_enabled:
-        return None
-    return user
-
+    """Flask-Login's loader: a bumped session version ends the session (edt/sessions.py)."""
+    return sessions.load(user_id, lambda ident: db.session.get(User, ident))

@@ -6,11 +6,13 @@ Services take the acting user, hold the rules, commit once per action and audit 
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from edt import audit
+from edt import audit, throttle
 from edt.audit import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
@@ -418,3 +420,18 @@ def participants_by_codes(actor: User, codes: Iterable[str]) -> list[Participant
     if missing:
         raise BatchError(_l("No participant you can reach has the code %(codes)s.", codes=", ".join(sorted(missing))))
     return found
+
+
+def allow_roster_check(actor: User) -> str | None:
+    """Roster checks and imports per user per hour, in the one throttle: each one compares a
+    whole file with the registry. Returns the refusal to show, or None. The check that spends the
+    last of the hour is audited once; refused ones are only counted."""
+    verdict = throttle.reserve([throttle.gate(throttle.ROSTER, actor.id, subject_id=actor.id)])
+    if verdict.started:
+        audit.record(actor, "roster_checks_paused", "user", actor.id, outcome="refused",
+                     details={"checks": verdict.counts[throttle.ROSTER]}, commit=True)
+    if verdict.allowed:
+        return None
+    return _("You have checked %(n)d rosters in the last hour, the most allowed. Wait %(time)s and try again.",
+             n=throttle.policy(throttle.ROSTER).step,
+             time=format_timedelta(timedelta(seconds=verdict.wait), granularity="minute"))

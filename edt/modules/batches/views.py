@@ -346,6 +346,10 @@ def import_roster():
         return render_template("batches/import.html", form=form, check=None, confirm=None), 400
     partner = _partner_for_import(form.partner_id.data)
     batch = _batch_for_import(form.batch_id.data)
+    refusal = services.allow_roster_check(current_user)
+    if refusal:
+        form.file.errors = [*form.file.errors, refusal]
+        return render_template("batches/import.html", form=form, check=None, confirm=None), 429
     try:
         text = roster.decode(upload.read(roster.MAX_BYTES + 1))
     except services.BatchError as error:
@@ -370,9 +374,13 @@ def confirm_import():
     batch = _batch_for_import(confirm.batch_id.data)
     if len(confirm.csv_text.data or "") > roster.MAX_BYTES:
         abort(400, _("The file is too large."))
-    check = roster.check(confirm.csv_text.data or "", partner=partner, actor=current_user)
     form = ImportForm()
     _import_choices(form)
+    refusal = services.allow_roster_check(current_user)
+    if refusal:
+        form.file.errors = [*form.file.errors, refusal]
+        return render_template("batches/import.html", form=form, check=None, confirm=None), 429
+    check = roster.check(confirm.csv_text.data or "", partner=partner, actor=current_user)
     if not check.ok:
         return _show_check(check, form, None, 400)
     include = {int(v) for v in request.form.getlist("include") if v.isdigit()}

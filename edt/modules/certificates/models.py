@@ -1,4 +1,4 @@
-"""Certificates and the verify page's rate-limit log.
+"""Certificates.
 
 A Certificate row holds everything its PDF prints (the holder's name as registered at issue
 time, training dates, partner, signatories, serial, verification code, issue date and the verify
@@ -79,14 +79,3 @@ class Certificate(db.Model):
 
     def __repr__(self):
         return f"<Certificate {self.serial} {self.status}>"
-
-
-class VerifyRequest(db.Model):
-    """One verify-page lookup: a keyed hash of the client address and the time, nothing else.
-    Kept in the database so the limit holds across workers; rows older than the window are
-    deleted as new ones arrive."""
-
-    __tablename__ = "verify_request"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -13,20 +13,18 @@ Choices:
   words may describe the person (illness, family). A withdrawal erases it with the name.
 - Only valid certificates can be downloaded: a revoked or replaced one must not be printed again.
 """
-import hashlib
 import io
 import secrets
 import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from edt import audit
+from edt import audit, throttle
 from edt.audit import utcnow
 from edt.extensions import db
 from edt.modules.attendance import services as attendance
@@ -37,12 +35,11 @@ from edt.modules.participants.models import Participant
 from edt.security import Role
 
 from . import pdf, queries
-from .models import REASON_LENGTH, Certificate, VerifyRequest
+from .models import REASON_LENGTH, Certificate
 
 SERIAL_PREFIX = "EDT"
 CODE_CHARS = 26  # 26 Crockford base32 characters = 130 random bits
 REASON_MIN = 10
-RATE_WINDOW = timedelta(minutes=1)
 RACED = _l("Please try again: certificates were issued at the same moment.")
 FIELDS = ["serial", "code", "holder_name", "training_dates", "partner", "signatories"]
 
@@ -417,48 +414,60 @@ def batch_zip(actor, batch: Batch) -> bytes:
 
 
 # --- the public verify page ------------------------------------------------------------------
+#
+# Name checks are an oracle by nature ("is the holder called X?"), so they are capped per
+# certificate and per client address group per day, in the one throttle. After a cap the page
+# says that checks are paused for today, and compares nothing: every check counts, whatever its
+# outcome, and the pause comes before any comparison, so it says how many checks were made today
+# and nothing about the name. (Answering "does not match" instead would tell an employer holding
+# the genuine paper that it is false, and would let anyone make every real certificate look false
+# for a day by spending its checks.)
 
-def _address_key(address: str) -> str:
-    """Client addresses are kept only as a keyed hash: enough to count, useless to identify."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hashlib.sha256(key + b"verify:" + (address or "").encode()).hexdigest()[:32]
+MATCH, MISMATCH, PAUSED = "match", "mismatch", "paused"
 
 
 def allow_verify(address: str) -> bool:
-    """Count one verify request for this client; False when it is over the limit per minute.
-    Old rows are deleted on the way, so the table holds at most a minute of traffic."""
-    now = utcnow()
-    key = _address_key(address)
-    db.session.execute(delete(VerifyRequest).where(VerifyRequest.at < now - RATE_WINDOW))
-    recent = db.session.scalar(select(func.count()).select_from(VerifyRequest)
-                               .where(VerifyRequest.address == key))
-    allowed = recent < int(current_app.config.get("VERIFY_RATE_LIMIT", 30))
-    if allowed:
-        db.session.add(VerifyRequest(address=key, at=now))
-    db.session.commit()
-    return allowed
+    """Count one verify request for this client's address group; False when it is over the
+    limit per minute."""
+    return throttle.reserve([throttle.address_gate(throttle.VERIFY_ADDRESS, address)]).allowed
 
 
 def lookup(code: str, *, serial: str | None = None) -> Certificate | None:
     """The certificate with this code (and this serial, when the verifier typed one), or None.
-    Viewing a known certificate is audited without an actor; unknown codes are not (they are
-    bounded by the rate limit and would only record what strangers typed)."""
+    Viewing a known certificate is audited without an actor, once per certificate per day (the
+    throttle counts the rest: strangers cannot grow the audit trail by reloading); unknown codes
+    are not audited (bounded by the rate limit, they would only record what strangers typed)."""
     certificate = queries.by_code(code)
     if certificate is not None and serial is not None:
         if queries.normalise_serial(serial) != certificate.serial:
             certificate = None
     if certificate is not None:
-        audit.record(None, "certificate_verified", "certificate", certificate.id, commit=True)
+        certificate_id = certificate.id
+        seen = throttle.reserve([throttle.gate(throttle.VERIFY_SEEN, certificate_id)])
+        if seen.counts[throttle.VERIFY_SEEN] == 1:
+            audit.record(None, "certificate_verified", "certificate", certificate_id, commit=True)
+        certificate = db.session.get(Certificate, certificate_id)
     return certificate
 
 
-def name_matches(certificate: Certificate, typed_name: str) -> bool:
-    """Does the name written on the paper match the certificate's? Case, spacing and Unicode
-    form do not matter. The typed name is compared and forgotten: never stored or logged."""
+def check_name(certificate: Certificate, typed_name: str, address: str) -> str:
+    """Does the name written on the paper match the certificate's? MATCH, MISMATCH, or PAUSED
+    once today's checks of this certificate or from this address are spent. Case, spacing and
+    Unicode form do not matter. The typed name is compared and forgotten: never stored or logged."""
     if certificate.status != "valid" or not certificate.holder_name:
-        return False
+        return MISMATCH
+    certificate_id, holder_name = certificate.id, certificate.holder_name
+    verdict = throttle.reserve([throttle.address_gate(throttle.VERIFY_NAME_ADDRESS, address),
+                                throttle.gate(throttle.VERIFY_NAME, certificate_id, subject_id=certificate_id)])
+    if not verdict.allowed:
+        return PAUSED
     typed = queries.name_key(typed_name)
-    matches = bool(typed) and typed == queries.name_key(certificate.holder_name)
-    audit.record(None, "certificate_name_checked", "certificate", certificate.id,
-                 outcome="ok" if matches else "mismatch", commit=True)
-    return matches
+    matches = bool(typed) and typed == queries.name_key(holder_name)
+    audit.record(None, "certificate_name_checked", "certificate", certificate_id,
+                 outcome="ok" if matches else "mismatch")
+    for p in verdict.started:  # this check spent the last of a cap: one row for the whole burst
+        per = "certificate" if p.scope == throttle.VERIFY_NAME else "address"
+        audit.record(None, "certificate_name_checks_paused", per, certificate_id if per == "certificate" else None,
+                     outcome="refused", details={"checks": verdict.counts[p.scope], "per": per})
+    db.session.commit()
+    return MATCH if matches else MISMATCH

@@ -206,8 +206,8 @@ def _not_found():
     return render_template("certificates/not_found.html"), 404
 
 
-def _result(certificate, form: NameForm, match=None):
-    return render_template("certificates/verify_result.html", certificate=certificate, form=form, match=match,
+def _result(certificate, form: NameForm, outcome=None):
+    return render_template("certificates/verify_result.html", certificate=certificate, form=form, outcome=outcome,
                            training=services.pdf.TRAINING, long_date=services.pdf.long_date)
 
 
@@ -234,9 +234,9 @@ def verify_code(code):
     if certificate is None:
         return _not_found()
     form = NameForm()
-    match = None
+    outcome = None
     if request.method == "POST":
         if not form.validate_on_submit():
             return _result(certificate, form), 400
-        match = services.name_matches(certificate, form.name.data)
-    return _result(certificate, form, match)
+        outcome = services.check_name(certificate, form.name.data, client_address())
+    return _result(certificate, form, outcome)

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from edt import audit
+from edt import audit, throttle
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
 from edt.modules.accounts.models import Partner, User
@@ -85,6 +85,7 @@ def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth
     except IntegrityError as error:  # two registrations raced for the same code
         db.session.rollback()
         raise ParticipantError(_l("Please try again: another registration was saved at the same moment.")) from error
+    throttle.forget_account(code)  # guesses at a code before it was given out do not count against her
     audit.record(actor, "participant_created", "participant", participant.id,
                  details={"fields": ["full_name", "gender", "birth_year", "district", "phone", "consent"]})
     if commit:

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from edt import sessions
 from edt.extensions import db
 from edt.modules.accounts.forms import ConfirmForm
 from edt.modules.accounts.models import User
@@ -70,12 +71,9 @@ def _stale_form(error):
     stale = error.description in ("The CSRF tokens do not match.", "The CSRF token has expired.",
                                   "The CSRF session token is missing.")
     if request.method == "POST" and stale and current_user.is_authenticated:
-        from edt import session_expired
-
-        if session_expired():
+        if sessions.expired():
             g.expired_user_id = current_user.id
-            logout_user()
-            session.clear()
+            sessions.end_now()
             response = keep_for_after_login()
         elif services.keepable(request.endpoint, request.form, request.files):
             stash = services.keep(current_user, request.endpoint, request.path, request.form)
