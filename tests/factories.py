@@ -50,15 +50,17 @@ def make_world():
     other_facilitator = make_staff(Role.FACILITATOR, jashore, username="fac2")
     participant = make_participant(khulna, trainer, full_name="Rahima Khatun")
     other_participant = make_participant(jashore, trainer, full_name="Shirin Akter")
+    # co_facilitators: more Khulna staff put on Khulna's batches next to world.facilitator when the
+    # batch worlds below are built (the access matrix's moved facilitator starts there).
     return SimpleNamespace(khulna=khulna, jashore=jashore, trainer=trainer, facilitator=facilitator,
                            other_facilitator=other_facilitator, participant=participant,
-                           other_participant=other_participant)
+                           other_participant=other_participant, co_facilitators=[])
 
 
 # --- certificates (issue 6) -----------------------------------------------------------------------
 
 def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=None, canvas="submitted",
-                           excused=0, capacity=25):
+                           excused=0, capacity=25, co_facilitators=()):
     """A batch of `partner` whose ten days end today, with `people` enrolled and every day marked
     through the attendance service: person i is present `attended[i]` days (default 10), then
     excused `excused` days, then absent. Their canvases get `canvas` status ("draft", "submitted",
@@ -72,7 +74,7 @@ def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=No
 
     batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Community hall",
                                  start_date=today() - timedelta(days=9), off_days=set(), capacity=capacity,
-                                 facilitator_ids=[facilitator.id])
+                                 facilitator_ids=[facilitator.id, *(f.id for f in co_facilitators)])
     enrolments = batches.enrol(trainer, batch, list(people))
     by_person = {e.participant_id: e for e in enrolments}
     enrolments = [by_person[p.id] for p in people]
@@ -129,7 +131,8 @@ def batch_world(world) -> dict:
 
     if hasattr(world, "batch"):
         return world.batch_ids
-    world.batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
+    world.batch = make_batch(world.khulna, facilitators=[world.facilitator, *world.co_facilitators],
+                             trainer=world.trainer)
     world.enrolment = enrol(world.batch, [world.participant])[0]
     world.other_batch = make_batch(world.jashore, facilitators=[world.other_facilitator], trainer=world.trainer)
     world.holiday = batches.add_holiday(None, today().replace(month=12, day=16), "Victory Day")
@@ -194,7 +197,7 @@ def certificate_world(world) -> dict:
     people = [make_participant(world.khulna, world.trainer, full_name=name)
               for name in ("Rahela Begum", "Moushumi Das")]
     batch, enrolments = make_certifiable_batch(world.khulna, world.trainer, world.facilitator, people,
-                                               attended=[10, 5])
+                                               attended=[10, 5], co_facilitators=world.co_facilitators)
     certificate = certificates.issue(world.trainer, enrolments[0])
     world.certificate = certificate
     world.certificate_ids = {"cert_batch_id": batch.id, "cert_enrolment_id": enrolments[1].id,

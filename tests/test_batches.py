@@ -4,11 +4,18 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
+from werkzeug.exceptions import NotFound
 
 from edt.audit import AuditEvent
 from edt.extensions import db
+from edt.modules.accounts import services as accounts
+from edt.modules.accounts.models import User
+from edt.modules.attendance import services as attendance
 from edt.modules.batches import queries, services
-from edt.modules.batches.models import Batch, Enrolment, Holiday, TrainingDay
+from edt.modules.batches.models import Batch, Enrolment, Holiday, TrainingDay, batch_facilitator
+from edt.modules.canvas import queries as canvases
+from edt.modules.certificates import queries as certificates
+from edt.modules.reports import queries as reports
 from edt.security import Role
 
 from .conftest import csrf_token
@@ -467,3 +474,94 @@ def test_batch_page_with_a_full_roster_and_many_waiting_stays_within_the_page_bu
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.get_data(as_text=True))
     total = len(page.data) + sum(len(client.get(url).data) for url in assets)
     assert total <= 60 * 1024 and 1 + len(assets) <= 6, total
+
+
+# --- one rule: a facilitator reaches a batch only while assigned AND of the batch's partner -------
+
+def _assigned(user_id) -> set[int]:
+    return set(db.session.scalars(select(batch_facilitator.c.batch_id).where(batch_facilitator.c.user_id == user_id)))
+
+
+def test_moving_a_facilitator_to_another_partner_ends_their_old_batches_audited(client, login, world):
+    """Through the users page: the Khulna batches are left (one audit row each, field names
+    only), a Jashore batch the person is put on afterwards is kept by a later harmless edit."""
+    batch_world(world)
+    mover = make_staff(Role.FACILITATOR, world.khulna, username="mover")
+    kept_with_colleague = make_batch(world.khulna, facilitators=[mover, world.facilitator], trainer=world.trainer)
+    alone = make_batch(world.khulna, facilitators=[mover], trainer=world.trainer)
+    login(world.trainer)
+    response = client.post(f"/accounts/users/{mover.id}/edit", data={
+        "csrf_token": csrf_token(client, f"/accounts/users/{mover.id}/edit"), "username": "mover",
+        "display_name": "Staff Person", "role": "facilitator", "partner_id": world.jashore.id, "locale": ""})
+    assert response.status_code == 302
+    assert _assigned(mover.id) == set()
+    assert {f.id for f in fresh(Batch, kept_with_colleague.id).facilitators} == {world.facilitator.id}
+    assert fresh(Batch, alone.id).facilitators == []
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "facilitator_unassigned")).all()
+    assert sorted(int(r.target_id) for r in rows) == sorted([kept_with_colleague.id, alone.id])
+    assert all(r.actor_id == world.trainer.id and r.details["fields"] == ["facilitators"] for r in rows)
+    assert "Staff Person" not in str([r.details for r in rows])
+    # Now in Jashore: put on a Jashore batch, then only the name changes: the assignment stays.
+    mover = fresh(User, mover.id)
+    jashore_batch = make_batch(world.jashore, facilitators=[mover], trainer=world.trainer)
+    accounts.update_staff(world.trainer, mover, display_name="New Name",
+                          role=Role.FACILITATOR, partner_id=world.jashore.id, locale=None)
+    assert _assigned(mover.id) == {jashore_batch.id}
+
+
+def test_a_facilitator_made_master_trainer_leaves_every_batch_they_ran(app, world):
+    ids = batch_world(world)
+    accounts.update_staff(world.trainer, world.facilitator, display_name="Promoted", role=Role.MASTER_TRAINER,
+                          partner_id=world.khulna.id, locale=None)
+    assert _assigned(world.facilitator.id) == set()
+    assert queries.batch_for(world.facilitator, ids["batch_id"]).id == ids["batch_id"]  # all, as a trainer
+
+
+def _stale(world):
+    """world.facilitator moved to Jashore by a plain write: the Khulna assignment rows stay, as in
+    a database from before moves ended them. Only the rule itself keeps them out."""
+    ids = batch_world(world)
+    world.facilitator.partner_id = world.jashore.id
+    db.session.commit()
+    assert ids["batch_id"] in _assigned(world.facilitator.id)
+    return ids
+
+
+def _disabled(world):
+    """world.facilitator's account is disabled (as if a request were still running for it)."""
+    ids = batch_world(world)
+    world.facilitator.is_enabled = False
+    db.session.commit()
+    return ids
+
+
+@pytest.mark.parametrize("make", [_stale, _disabled], ids=["moved, rows kept", "deactivated"])
+def test_every_scope_and_service_applies_the_one_rule(app, world, make):
+    """Query helpers, object getters and the services' own checks all refuse: batches, days,
+    enrolments, participants of the batch, canvases, certificates, reports, attendance marks,
+    drop-out, moving a day, enrolling."""
+    ids = make(world)
+    me, batch = world.facilitator, fresh(Batch, ids["batch_id"])
+    assert queries.reachable_ids(me, [batch.id]) == set()
+    assert queries.list_batches(me)[1] == 0
+    assert not queries.facilitates(me, world.participant)
+    for getter, ident in ((queries.batch_for, ids["batch_id"]), (queries.day_for, ids["day_id"]),
+                          (queries.enrolment_for, ids["enrolment_id"]),
+                          (canvases.participant_for, world.participant.id)):
+        with pytest.raises(NotFound):
+            getter(me, ident)
+    assert db.session.scalars(canvases.scope(me)).all() == []
+    assert db.session.scalars(certificates.scope(me)).all() == []
+    for who in (me, reports.viewer(me)):
+        assert db.session.scalars(reports.reachable_batches(who)).all() == []
+    day = fresh(TrainingDay, ids["day_id"])
+    with pytest.raises(attendance.AttendanceError):
+        attendance.save_day(me, day, [attendance.Entry(enrolment_id=ids["enrolment_id"], status="absent")])
+    with pytest.raises(services.BatchError):
+        services.drop_out(me, fresh(Enrolment, ids["enrolment_id"]), on=queries.today(), reason="work")
+    with pytest.raises(services.BatchError):
+        services.move_day(me, day, day.date + timedelta(days=1))
+    with pytest.raises(services.BatchError):
+        services.enrol(me, batch, [make_participant(world.khulna, world.trainer)])
+    assert fresh(Enrolment, ids["enrolment_id"]).status == "active"
+    assert not queries.runs_batch(me, fresh(Batch, ids["batch_id"]))

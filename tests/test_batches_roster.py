@@ -1,15 +1,18 @@
 """Roster import: a CSV checked row by row, all or nothing, duplicates flagged (issue 4)."""
 import io
+import re
 
+import pytest
 from sqlalchemy import func, select
 
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.batches.models import Enrolment
+from edt.modules.participants import services as participant_services
 from edt.modules.participants.models import Participant
 
 from .conftest import csrf_token
-from .factories import batch_world, make_batch, make_participant
+from .factories import batch_world, enrol, make_batch, make_participant
 
 HEADER = "full_name,gender,birth_year,district,phone,consent_data_use,consent_photos\n"
 
@@ -163,11 +166,76 @@ def test_likely_duplicates_are_flagged_then_confirmed_not_merged(client, login, 
     assert sorted(names) == ["nasrin akter", "nasrin akter", "nasrin akter", "rahima khatun"]
 
 
-def test_duplicates_with_another_partner_are_flagged_without_their_code(client, login, world):
+# The world's Jashore participant (Shirin Akter, 1995, Jashore), then two identical invented rows:
+# the upload stops at the duplicates page and the confirmation at the full batch, so nothing is
+# ever saved and the same request can be sent twice.
+PROBE = HEADER + ("Shirin Akter,woman,1995,Jashore,,yes,no\n"
+                  "Nasrin Akter,woman,1991,Khulna,,yes,no\n"
+                  "Nasrin Akter,woman,1991,Khulna,,yes,no\n")
+TOKENS = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')  # every form's, in any attribute order
+
+
+def _probe(client, world, batch, via):
+    if via == "upload":
+        response = upload(client, PROBE, partner_id=world.khulna.id, batch_id=batch.id)
+    else:
+        response = client.post("/batches/roster/import/confirm", data={
+            "csrf_token": csrf_token(client, "/batches/roster/import"), "csv_text": PROBE,
+            "partner_id": str(world.khulna.id), "batch_id": str(batch.id)})
+    return response.status_code, TOKENS.sub("", response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("via", ["upload", "confirm"])
+def test_a_person_of_another_partner_gets_the_reply_of_an_invented_one(client, login, world, via):
+    """A facilitator learns nothing about people outside their partner: the same file gets the same
+    reply, byte for byte (but the CSRF token), whether another partner registered that person or
+    nobody did."""
+    full = make_batch(world.khulna, facilitators=[world.facilitator], capacity=1)
+    enrol(full, [world.participant])
     login(world.facilitator)
-    text = HEADER + "Shirin Akter,woman,1995,Jashore,,yes,no\n"
-    page = upload(client, text, partner_id=world.khulna.id).get_data(as_text=True)
-    assert "already registered with another partner" in page and world.other_participant.code not in page
+    registered = _probe(client, world, full, via)
+    participant_services.update(world.trainer, world.other_participant, full_name="Shirin Sultana",
+                                gender="woman", birth_year=1995, district="Jashore", phone=None,
+                                consent_data_use=True, consent_photos=False, consent_date=None)
+    invented = _probe(client, world, full, via)
+    assert registered == invented
+    status, page = registered
+    if via == "upload":  # the duplicates page, listing the two invented rows only
+        assert status == 200 and 'id="include-4"' in page and 'id="include-2"' not in page
+    else:  # Shirin and the first Nasrin count against the full batch: nobody set aside as "registered"
+        assert status == 400 and "0 places left; the file has 2 people" in page
+    assert world.other_participant.code not in registered[1] and "another partner" not in registered[1]
+    assert participants() == 2
+
+
+def test_master_trainers_see_likely_duplicates_across_the_programme(client, login, world):
+    login(world.trainer)
+    page = upload(client, HEADER + "Shirin Akter,woman,1995,Jashore,,yes,no\n",
+                  partner_id=world.khulna.id).get_data(as_text=True)
+    assert 'id="duplicates"' in page and world.other_participant.code in page
+    assert participants() == 2
+
+
+def test_every_roster_check_and_import_is_audited_with_counts_only(client, login, world):
+    login(world.facilitator)
+    upload(client, HEADER + "Bad Row,robot,19x0,Khulna,,yes,no\nGood Row,woman,1990,Khulna,,yes,no\n",
+           partner_id=world.khulna.id)
+    upload(client, HEADER + "Rahima Khatun,woman,1995,Khulna,,yes,no\nAmena Khatun,woman,1992,Khulna,,yes,no\n",
+           partner_id=world.khulna.id)
+    client.post("/batches/roster/import/confirm", data={
+        "csrf_token": csrf_token(client, "/batches/roster/import"), "partner_id": str(world.khulna.id),
+        "batch_id": "0", "csv_text": HEADER + "Amena Khatun,woman,1992,Khulna,,yes,no\n"})
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(("roster_checked", "roster_imported")))
+                                .order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["roster_checked", "roster_checked", "roster_checked", "roster_imported"]
+    assert all(e.actor_id == world.facilitator.id and e.target_id == str(world.khulna.id) for e in events)
+    failed, flagged, confirmed, imported = (e.details for e in events)
+    assert failed["rows"] == 2 and failed["errors"] == 2 and failed["fields"] == ["birth_year", "gender"]
+    assert flagged["rows"] == 2 and flagged["errors"] == 0 and flagged["duplicates"] == 1
+    assert confirmed["rows"] == 1 and confirmed["errors"] == 0 and confirmed["duplicates"] == 0
+    assert imported["count"] == 1 and imported["skipped_duplicates"] == 0
+    text = str([e.details for e in events])
+    assert not any(word in text for word in ("Rahima", "Amena", "Khatun", "robot", "1992"))
 
 
 def test_capacity_is_checked_before_anything_is_saved(client, login, world):

@@ -1,9 +1,12 @@
 """Participants' full record: register, view, correct, search; names only where needed (issue 4)."""
+import pytest
 from sqlalchemy import event, func, select
 
 from edt.audit import AuditEvent
 from edt.extensions import db
+from edt.modules.participants import services as participant_services
 from edt.modules.participants.models import Participant
+from edt.modules.privacy import services as privacy
 
 from .conftest import csrf_token
 from .factories import batch_world, make_participant
@@ -131,3 +134,35 @@ def test_participants_cannot_open_staff_pages_of_their_own_record(client, login,
     login(world.participant.user)
     assert client.get(f"/participants/{world.participant.id}").status_code == 403
     assert client.get("/participants/new").status_code == 403
+
+
+def test_a_name_search_is_audited_without_its_words(client, login, world):
+    login(world.facilitator)
+    client.get("/participants/")  # the plain list is not a search
+    client.get("/participants/?q=rahima")
+    client.get("/participants/?q=nobody+of+that+name")
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participants_searched")
+                                .order_by(AuditEvent.id)).all()
+    assert [e.details for e in events] == [{"fields": ["q"], "results": 1}, {"fields": ["q"], "results": 0}]
+    assert all(e.actor_id == world.facilitator.id for e in events)
+    assert "rahima" not in str([(e.details, e.target_id) for e in events]).lower()
+
+
+def test_no_pin_can_be_set_for_an_erased_participant(client, login, world):
+    person = world.participant
+    privacy.erase(world.trainer, person)
+    before = fresh(person.id).user.password_hash, fresh(person.id).user.session_version
+    for user in (world.facilitator, world.trainer):
+        login(user)
+        url = f"/participants/{person.id}/pin"
+        shown = client.get(url).get_data(as_text=True)
+        assert 'id="login-closed"' in shown and 'name="pin"' not in shown
+        response = client.post(url, data={"pin": "739164", "csrf_token": csrf_token(client, "/")})
+        assert response.status_code == 400 and "no PIN can be set" in response.get_data(as_text=True)
+        detail = client.get(f"/participants/{person.id}").get_data(as_text=True)
+        assert 'id="set-pin"' not in detail
+    after = fresh(person.id).user
+    assert (after.password_hash, after.session_version) == before and not after.is_enabled
+    with pytest.raises(participant_services.ParticipantError):
+        participant_services.set_pin(world.trainer, fresh(person.id), "739164")
+    assert not db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "pin_set"))

@@ -94,8 +94,13 @@ def test_attendance_opened_at_nine_and_saved_at_three_loses_nothing(client, logi
     assert event.actor_id == world.facilitator.id and "daughter" not in str(event.details)
 
 
-def test_a_logout_on_another_device_keeps_the_form_too(client, login, app, world):
-    """A password change elsewhere ends this session (session version): the form is kept."""
+@pytest.mark.parametrize("how", ["logged out elsewhere", "copied before the logout", "logged out and idle",
+                                 "deactivated"])
+def test_a_cookie_whose_session_was_ended_keeps_no_form(client, login, world, how):
+    """Only a session that was valid when it expired keeps a form. A cookie whose session version
+    was bumped (a logout on another device, or a copy of the cookie taken before its owner logged
+    out on a shared phone), even one that is idle too, or a deactivated account's, keeps nothing:
+    otherwise anyone holding an old cookie could plant a pre-filled form for its owner."""
     from edt.modules.accounts import services as accounts
 
     day = _day_with_people(world)
@@ -104,14 +109,22 @@ def test_a_logout_on_another_device_keeps_the_form_too(client, login, app, world
     form = read_form(client.get(url).get_data(as_text=True))
     for enrolment_id in form["row"]:
         form[f"s-{enrolment_id}"] = ["absent"]
-    accounts.logout(world.facilitator)  # the same person logged out on her phone
+    form[f"n-{form['row'][0]}"] = ["planted note"]
+    if how == "copied before the logout":
+        copied = client.get_cookie("session").value
+        client.post("/accounts/logout", data={"csrf_token": form["csrf_token"][0]})
+        client.set_cookie("session", copied)
+    elif how == "deactivated":
+        accounts.set_enabled(world.trainer, world.facilitator, False)
+    else:
+        accounts.logout(world.facilitator)  # the same person logged out on her phone
+    if how == "logged out and idle":
+        _age(client, seen_ago=6 * 3600, login_ago=6 * 3600)
     sent = client.post(url, data=form)
-    assert sent.status_code == 302 and "next=/resume/" in sent.headers["Location"]
-    next_url, _html = _log_in_again(client, sent.headers["Location"], world.facilitator)
-    page = client.get(client.get(next_url).headers["Location"]).get_data(as_text=True)
-    assert client.post(url, data=read_form(page)).status_code == 302
-    assert set(db.session.scalars(select(AttendanceMark.status))) == {"absent"}
-    assert _count(AttendanceMark) == len(form["row"])
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/accounts/login?next=")
+    assert "resume" not in sent.headers["Location"]
+    assert _count(FormStash) == 0 and _count(AttendanceMark) == 0
+    assert not db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "form_kept"))
 
 
 @pytest.mark.parametrize("browsed", [False, True])

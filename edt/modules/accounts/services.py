@@ -20,6 +20,7 @@ from edt.audit import AuditEvent, utcnow
 from edt.extensions import db
 from edt.places import DISTRICTS
 from edt.security import Role
+from edt.signals import staff_reach_changed
 
 from .models import Partner, User
 
@@ -303,6 +304,7 @@ def update_staff(actor: User, user: User, *, display_name: str, role: str, partn
     user.display_name, user.role, user.partner_id, user.locale = display_name.strip(), role, partner_id, locale
     if "role" in changed or "partner_id" in changed:
         user.session_version += 1  # new reach: log in again
+        staff_reach_changed.send(user, actor=actor)  # e.g. batches of the old partner are left
     audit.record(actor, "user_updated", "user", user.id, details={"fields": changed})
     db.session.commit()
     return user

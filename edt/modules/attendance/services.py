@@ -16,7 +16,7 @@ from edt import audit
 from edt.audit import utcnow
 from edt.extensions import db
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
-from edt.modules.batches.queries import today
+from edt.modules.batches.queries import runs_batch, today
 from edt.modules.participants.models import Participant
 from edt.security import Role
 
@@ -182,7 +182,7 @@ class SaveResult:
 
 def _check_can_mark(actor, day: TrainingDay) -> None:
     batch = day.batch
-    if actor.role == Role.FACILITATOR and actor.id not in {f.id for f in batch.facilitators}:
+    if actor.role == Role.FACILITATOR and not runs_batch(actor, batch):
         raise AttendanceError(_l("You can record attendance only for the batches you facilitate."))
     if actor.role not in (Role.FACILITATOR, Role.MASTER_TRAINER):
         raise AttendanceError(_l("Only staff record attendance."))

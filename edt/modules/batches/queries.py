@@ -1,13 +1,18 @@
 """Scoped reads for batches, days and enrolments.
 
-Master trainers reach every batch; a facilitator reaches the batches they facilitate; a
-participant only the batch of their own active enrolment. Lists and detail pages share `scope`,
+Master trainers reach every batch; a facilitator reaches the batches they run (the rule below);
+a participant only the batch of their own active enrolment. Lists and detail pages share `scope`,
 so a list never shows what a detail page would refuse.
+
+The one rule for facilitators: a facilitator reaches a batch only while they are assigned to it,
+the batch's partner is their partner and their account is enabled. `facilitated_ids` is its SQL
+form and `runs_batch` its Python form; every module that scopes by batch (attendance, canvas,
+certificates, reports) calls one of the two, never the assignment table directly.
 """
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from edt.extensions import db
@@ -24,8 +29,27 @@ def today() -> date:
     return datetime.now(TIMEZONE).date()
 
 
+def _acts_as_facilitator(user) -> bool:
+    return (user is not None and user.role == Role.FACILITATOR and bool(user.is_enabled)
+            and user.partner_id is not None)
+
+
 def facilitated_ids(user) -> Select:
-    return select(batch_facilitator.c.batch_id).where(batch_facilitator.c.user_id == user.id)
+    """Ids of the batches `user` runs as a facilitator (the rule above, in SQL): assigned, of
+    their own partner, account enabled. An assignment left over from another partner reaches
+    nothing. Anyone else (not a facilitator, or disabled) gets an empty selection."""
+    if not _acts_as_facilitator(user):
+        return select(Batch.id).where(false())
+    return (select(batch_facilitator.c.batch_id)
+            .join(Batch, Batch.id == batch_facilitator.c.batch_id)
+            .where(batch_facilitator.c.user_id == user.id, Batch.partner_id == user.partner_id))
+
+
+def runs_batch(user, batch: Batch) -> bool:
+    """Does `user` run `batch` as a facilitator? The Python twin of facilitated_ids, for services
+    that hold the batch already (marking attendance, moving a day, enrolling, drop-out)."""
+    return (_acts_as_facilitator(user) and batch.partner_id == user.partner_id
+            and any(f.id == user.id for f in batch.facilitators))
 
 
 def scope(user, stmt: Select | None = None) -> Select:
@@ -75,8 +99,8 @@ def enrolment_for(user, enrolment_id: int) -> Enrolment:
 
 
 def facilitates(user, participant) -> bool:
-    """Is `user` a master trainer, or a facilitator of a batch where `participant` has an active
-    enrolment? (Other modules use it: the canvas review, certificates.)"""
+    """Is `user` a master trainer, or a facilitator running a batch (facilitated_ids) where
+    `participant` has an active enrolment?"""
     if user is None or not getattr(user, "is_authenticated", True):
         return False
     if user.role == Role.MASTER_TRAINER:

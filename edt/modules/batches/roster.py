@@ -4,6 +4,11 @@ Every row is validated first; the problems are listed by row and column in plain
 is saved unless every row is valid. Likely duplicates (the same name, birth year and district,
 in the file or already registered) are flagged for the user to confirm, never merged. Imported
 people get no PIN: their login stays closed until a facilitator sets a PIN with them in private.
+
+The registry is never an oracle: "already registered" is looked up only among people the importer
+may see, in the partner imported into (`_registered_scope`; master trainers see programme-wide
+matches). So the answer for a real person of another partner is the answer for an invented one.
+Every check and every import leaves an audit row with counts and column names only.
 """
 import csv
 import io
@@ -11,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from edt import audit
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 from edt.modules.participants import services as participant_services
@@ -122,8 +128,19 @@ def _yes_no(value: str):
     return None
 
 
-def check(text: str, *, partner: Partner, actor: User | None = None) -> RosterCheck:
-    """Parse and validate every row; flag likely duplicates. Never writes anything."""
+def check(text: str, *, partner: Partner, actor: User | None = None,
+          batch: Batch | None = None) -> RosterCheck:
+    """Parse and validate every row; flag likely duplicates. Saves nothing but its audit row
+    (counts and column names, never what the file holds)."""
+    result = _check(text, partner=partner, actor=actor)
+    audit.record(actor, "roster_checked", "partner", partner.id, commit=True, details={
+        "rows": len(result.rows), "errors": len(result.errors), "duplicates": len(result.duplicates),
+        "fields": sorted({column for _row, column, _message in result.errors if column}),
+        "batch": batch.id if batch is not None else None})
+    return result
+
+
+def _check(text: str, *, partner: Partner, actor: User | None) -> RosterCheck:
     result = RosterCheck()
     kept = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if not line.lstrip().startswith("#")]
     records = []  # (row number as a spreadsheet shows it, values)
@@ -210,12 +227,23 @@ def check(text: str, *, partner: Partner, actor: User | None = None) -> RosterCh
     if len(records) == 1:
         result.errors.append((None, None, str(_l("The file has the column names but no people."))))
     if result.ok:
-        _flag_duplicates(result.rows, actor)
+        _flag_duplicates(result.rows, actor, partner)
     result.errors.sort(key=lambda e: (e[0] or 0))
     return result
 
 
-def _flag_duplicates(rows: list[RosterRow], actor: User | None) -> None:
+def _registered_scope(actor: User | None, partner: Partner) -> Select:
+    """The people a roster check compares against: for a master trainer the whole programme, for
+    anyone else the partner imported into, within what they may see. Nobody outside it can
+    change the answer, so the answer tells nothing about them."""
+    columns = select(Participant.code, Participant.name_key, Participant.birth_year, Participant.district)
+    if actor is not None and actor.role == Role.MASTER_TRAINER:
+        return columns
+    stmt = columns.where(Participant.partner_id == partner.id)
+    return participant_scope(actor, stmt) if actor is not None else stmt
+
+
+def _flag_duplicates(rows: list[RosterRow], actor: User | None, partner: Partner) -> None:
     first_seen = {}
     for row in rows:
         if row.key in first_seen:
@@ -223,24 +251,16 @@ def _flag_duplicates(rows: list[RosterRow], actor: User | None) -> None:
         else:
             first_seen[row.key] = row.line
     names = {row.key[0] for row in rows}
-    existing = db.session.execute(
-        select(Participant.id, Participant.code, Participant.name_key, Participant.birth_year, Participant.district)
-        .where(Participant.name_key.in_(names), Participant.erased_at.is_(None))).all()
-    visible = set()
-    if actor is not None and existing:
-        visible = set(db.session.scalars(participant_scope(actor, select(Participant.id))
-                                         .where(Participant.id.in_([e.id for e in existing]))))
+    existing = db.session.execute(_registered_scope(actor, partner)
+                                  .where(Participant.name_key.in_(names), Participant.erased_at.is_(None))
+                                  .order_by(Participant.code)).all()
     known = {}
-    for ident, code, name_key, birth_year, district in existing:
-        known.setdefault((name_key, birth_year, district), []).append(code if ident in visible else None)
+    for code, name_key, birth_year, district in existing:
+        known.setdefault((name_key, birth_year, district), []).append(code)
     for row in rows:
-        if row.duplicate_of or row.key not in known:
-            continue
-        codes = [c for c in known[row.key] if c]
-        row.duplicate_of = (str(_l("Same name, birth year and district as %(codes)s.", codes=", ".join(codes)))
-                            if codes else
-                            str(_l("Someone with the same name, birth year and district is already registered "
-                                   "with another partner.")))
+        if not row.duplicate_of and row.key in known:
+            row.duplicate_of = str(_l("Same name, birth year and district as %(codes)s.",
+                                      codes=", ".join(known[row.key])))
 
 
 def import_rows(actor: User, *, partner: Partner, rows: list[RosterRow], include: set[int],
@@ -276,8 +296,6 @@ def import_rows(actor: User, *, partner: Partner, rows: list[RosterRow], include
     except services.BatchError:
         db.session.rollback()
         raise
-    from edt import audit
-
     audit.record(actor, "roster_imported", "partner", partner.id,
                  details={"count": len(created), "skipped_duplicates": len(rows) - len(chosen),
                           "enrolled_in_batch": batch.id if batch else None})

@@ -19,9 +19,11 @@ from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant
 from edt.places import DISTRICTS
 from edt.security import Role
+from edt.signals import staff_reach_changed
 
 from . import queries
-from .models import DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, Enrolment, Holiday, TrainingDay
+from .models import (DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, Enrolment, Holiday, TrainingDay,
+                     batch_facilitator)
 from .queries import today
 
 WINDOW = timedelta(days=366)  # dates further than a year from today are a typing mistake
@@ -188,11 +190,29 @@ def set_cancelled(actor: User, batch: Batch, cancelled: bool) -> None:
     db.session.commit()
 
 
+@staff_reach_changed.connect
+def leave_batches_out_of_reach(user: User, actor: User | None = None, **_extra) -> int:
+    """A staff member whose partner or role changed leaves every batch the one rule no longer
+    lets them run (another partner's, or any once they are not a facilitator; a disabled account
+    keeps its own partner's, for when it is enabled again): one audit row per batch, field names
+    only. Runs inside the change's transaction; the sender commits. Returns how many."""
+    assigned = db.session.scalars(
+        select(Batch).join(batch_facilitator, batch_facilitator.c.batch_id == Batch.id)
+        .where(batch_facilitator.c.user_id == user.id)).all()
+    left = [b for b in assigned if not (user.role == Role.FACILITATOR and b.partner_id == user.partner_id)]
+    for batch in left:
+        batch.facilitators = [f for f in batch.facilitators if f.id != user.id]
+        audit.record(actor, "facilitator_unassigned", "batch", batch.id,
+                     details={"fields": ["facilitators"], "because": "staff_reach_changed"})
+    return len(left)
+
+
 def _can_run(actor: User, batch: Batch) -> None:
-    """Facilitators act only on the batches they facilitate (views check too: defence in depth)."""
+    """Facilitators act only on the batches they run (queries.runs_batch; the views' scoped
+    getters apply the same rule in SQL: defence in depth)."""
     if actor is None or actor.role == Role.MASTER_TRAINER:
         return
-    if actor.role != Role.FACILITATOR or actor.id not in {f.id for f in batch.facilitators}:
+    if not queries.runs_batch(actor, batch):
         raise BatchError(_l("You can change only the batches you facilitate."))
 
 

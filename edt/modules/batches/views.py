@@ -321,6 +321,12 @@ def _batch_for_import(batch_id):
     return queries.batch_for(current_user, batch_id) if batch_id else None
 
 
+def _check_roster(text: str, partner: Partner, batch: Batch | None):
+    """Every roster check (the upload and its confirmation) goes through here: the one place
+    for limits on how often someone may check a file. The check audits itself."""
+    return roster.check(text, partner=partner, actor=current_user, batch=batch)
+
+
 def _show_check(check, form, confirm, status=200):
     return render_template("batches/import.html", form=form, check=check, confirm=confirm), status
 
@@ -355,7 +361,7 @@ def import_roster():
     except services.BatchError as error:
         form.file.errors.append(str(error))
         return render_template("batches/import.html", form=form, check=None, confirm=None), 400
-    check = roster.check(text, partner=partner, actor=current_user)
+    check = _check_roster(text, partner, batch)
     if not check.ok:
         return _show_check(check, form, None, 400)
     if check.duplicates:
@@ -380,7 +386,7 @@ def confirm_import():
     if refusal:
         form.file.errors = [*form.file.errors, refusal]
         return render_template("batches/import.html", form=form, check=None, confirm=None), 429
-    check = roster.check(confirm.csv_text.data or "", partner=partner, actor=current_user)
+    check = _check_roster(confirm.csv_text.data or "", partner, batch)
     if not check.ok:
         return _show_check(check, form, None, 400)
     include = {int(v) for v in request.form.getlist("include") if v.isdigit()}

@@ -9,6 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from edt.content import CANVAS_BLOCKS, block_anchor, library
 from edt.extensions import db
+from edt.modules.batches.models import Enrolment
+from edt.modules.batches.queries import facilitated_ids
 from edt.modules.participants import queries as participants
 from edt.modules.participants.models import Participant
 from edt.security import Role, scoped_or_404
@@ -23,11 +25,8 @@ def _by_partner(user):
 
 
 def _by_batch(user):
-    """Facilitators reach the participants actively enrolled in a batch they facilitate: the SQL
-    twin of edt.modules.batches.queries.facilitates(), so a transfer moves the canvas with them."""
-    from edt.modules.batches.models import Enrolment
-    from edt.modules.batches.queries import facilitated_ids
-
+    """Facilitators reach the participants actively enrolled in a batch they run (the batches
+    module's one rule, facilitated_ids), so a transfer moves the canvas with them."""
     return Participant.id.in_(select(Enrolment.participant_id).where(
         Enrolment.status == "active", Enrolment.batch_id.in_(facilitated_ids(user))))
 

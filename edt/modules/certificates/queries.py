@@ -1,7 +1,8 @@
 """Scoped reads for certificates.
 
-Master trainers reach every certificate; a facilitator those of the batches they facilitate
-(read-only); a participant only their own valid certificates. Detail getters end in
+Master trainers reach every certificate; a facilitator those of the batches they run (the
+batches module's one rule, facilitated_ids; read-only); a participant only their own valid
+certificates. Detail getters end in
 scoped_or_404, so a certificate out of reach looks exactly like one that does not exist.
 """
 import re

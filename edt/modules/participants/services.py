@@ -27,6 +27,7 @@ class ParticipantError(ValueError):
 # A participant imported from a roster has no PIN until a facilitator sets one with them in
 # private; this marker is not a hash, so every login attempt is refused until then.
 NO_PIN = "!no-pin"
+ERASED_LOGIN = _l("This person's data was erased, so their login stays closed: no PIN can be set.")
 
 
 def next_code(partner: Partner, year: int) -> str:
@@ -94,6 +95,10 @@ def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth
 
 
 def set_pin(actor: User, participant: Participant, pin: str) -> None:
+    """Open (or change) a participant's login. An erased participant's login stays closed for
+    good: nothing about them is changed."""
+    if participant.erased_at is not None:
+        raise ParticipantError(ERASED_LOGIN, "pin")
     try:
         accounts.set_pin(actor, participant.user, pin)
     except accounts.AccountError as error:

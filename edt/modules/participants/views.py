@@ -19,6 +19,9 @@ def index():
     query = request.args.get("q", "")[:100]
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = queries.search(current_user, query, page=page, per_page=PER_PAGE)
+    if query.strip():  # a search by name is a look into the registry: recorded, never its words
+        audit.record(current_user, "participants_searched", "participant", None, commit=True,
+                     details={"fields": ["q"], "results": total})
     return render_template("participants/index.html", rows=rows, total=total, query=query, page=page,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
 
@@ -36,8 +39,8 @@ def set_pin(participant_id):
         else:
             flash(_("PIN saved for %(code)s. Tell it to the participant in private.", code=participant.code), "ok")
             return redirect(url_for("participants.detail", participant_id=participant.id))
-    return render_template("participants/pin.html", form=form, participant=participant), (
-        400 if form.errors else 200)
+    return render_template("participants/pin.html", form=form, participant=participant,
+                           closed=participant.erased_at is not None), 400 if form.errors else 200
 
 
 def _partner_choices(form: ParticipantForm) -> None:

@@ -87,20 +87,22 @@ class Viewer:
     id: int
     role: str
     partner_id: int | None
+    is_enabled: bool
 
 
 def viewer(user) -> Viewer:
-    return Viewer(id=user.id, role=str(user.role), partner_id=user.partner_id)
+    return Viewer(id=user.id, role=str(user.role), partner_id=user.partner_id,
+                  is_enabled=bool(user.is_enabled))
 
 
 def reachable_batches(user) -> Select:
     """Batch ids a user's reports may cover: a master trainer every batch; a facilitator the
-    batches they facilitate, and only their own partner's (defence in depth: facilitators are
-    staff of the batch's partner already); anyone else none."""
+    batches they run (the batches module's one rule: assigned, own partner, enabled); anyone
+    else none."""
     if user.role == Role.MASTER_TRAINER:
         return select(Batch.id)
     if user.role == Role.FACILITATOR:
-        return batches.scope(user, select(Batch.id)).where(Batch.partner_id == user.partner_id)
+        return batches.facilitated_ids(user)
     return select(Batch.id).where(false())
 
 

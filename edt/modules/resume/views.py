@@ -1,9 +1,14 @@
 """The page that offers a kept form again, and the hooks that keep it.
 
-Two ways a form can arrive without a usable session: the session ended (idle or absolute limit,
-or a logout on another device) while the page was open, or the person logged in again in another
-tab, so the form's CSRF token is stale. Either way what was sent is kept for its owner and shown
-again after the login; it is saved only when they send it again.
+Two ways a form can arrive without a usable session: the session reached its idle or absolute
+limit while the page was open, or the person logged in again in another tab, so the form's CSRF
+token is stale. Either way what was sent is kept for its owner and shown again after the login;
+it is saved only when they send it again.
+
+A form is kept only for a session that was valid when it ended: its user is the one the session
+check itself loaded and then ended in this request (g.expired_user_id), never whoever a cookie
+names. A cookie that was logged out (on this device or another: its session version was bumped),
+or of a deactivated account, keeps nothing, so it cannot plant a pre-filled form for its owner.
 """
 from datetime import timezone
 from zoneinfo import ZoneInfo
@@ -34,14 +39,12 @@ def _install(state):
 
 
 def _owner() -> User | None:
-    """Who was logged in when this request's session ended: the idle check records them; after
-    a logout elsewhere the (signed) session cookie still names them."""
+    """Whose valid session ended in this request: set by the idle check (edt.session_expired)
+    only after the session loader accepted the cookie (current session version, enabled
+    account). None for any other request, whatever its cookie says."""
     user_id = g.get("expired_user_id")
     if user_id is None:
-        try:
-            user_id = int(str(session.get("_user_id") or "").split(":")[0])
-        except ValueError:
-            return None
+        return None
     user = db.session.get(User, user_id)
     return user if user is not None and user.is_enabled else None
 
