@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
 
+from edt import money
+
 # The nine blocks of the Business Model Canvas (CC BY-SA, Strategyzer), in canvas order.
 CANVAS_BLOCKS = {
     "key_partners": (_l("Key partners"), _l("Who supplies or helps me?")),
@@ -37,6 +39,17 @@ TOOLS = {
     "savings": _l("Savings plan"),
     "flat_loan": _l("Flat-rate loan"),
     "declining_loan": _l("Declining-balance loan"),
+    "weekly_loan": _l("Weekly-instalment loan"),
+    "startup_budget": _l("Start-up budget"),
+}
+
+# Fields each worked example of these tools must carry (checked at start-up; the test suite
+# recomputes every answer with edt.money and the financial plan).
+TOOL_FIELDS = {
+    "weekly_loan": ("principal", "annual_rate_percent", "weeks", "method", "answer_instalment",
+                    "answer_total_interest"),
+    "startup_budget": ("items", "own_money", "loan_amount", "answer_startup_total", "answer_money_available",
+                       "answer_funding_gap"),
 }
 
 DAY_FILE = re.compile(r"^day-(\d{2})-[a-z0-9-]+\.md$")
@@ -135,6 +148,31 @@ def _validate_day(path: Path, meta: dict) -> None:
     for tool in meta["tools"]:
         if not isinstance(examples.get(tool), list) or not examples[tool]:
             raise ContentError(f"{path.name}: key 'examples' needs at least one worked example for '{tool}'")
+        for index, example in enumerate(examples[tool], 1):
+            _validate_example(path, tool, index, example)
+
+
+def _validate_example(path: Path, tool: str, index: int, example) -> None:
+    where = f"{path.name}: key 'examples' {tool} item {index}"
+    if not isinstance(example, dict) or not isinstance(example.get("label"), str):
+        raise ContentError(f"{where} needs a label")
+    missing = [key for key in TOOL_FIELDS.get(tool, ()) if key not in example]
+    if missing:
+        raise ContentError(f"{where} is missing {missing}")
+    if tool == "weekly_loan":
+        if example["method"] not in money.LOAN_METHODS:
+            raise ContentError(f"{where}: method must be one of {list(money.LOAN_METHODS)}")
+        for key in ("weeks", "term_weeks"):
+            value = example.get(key, 1)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ContentError(f"{where}: {key} must be a whole number of weeks")
+    if tool == "startup_budget":
+        items = example["items"]
+        if not (isinstance(items, list) and items and all(
+                isinstance(i, dict) and {"item", "quantity", "cost_each"} <= set(i) for i in items)):
+            raise ContentError(f"{where}: items must list {{item, quantity, cost_each}}")
+        if example.get("loan_method", "declining") not in money.LOAN_METHODS:
+            raise ContentError(f"{where}: loan_method must be one of {list(money.LOAN_METHODS)}")
 
 
 def _validate_guide(path: Path, meta: dict) -> None:

@@ -72,7 +72,30 @@ def _check(tool, ex):
         compute = money.flat_loan if tool == "flat_loan" else money.declining_loan
         instalment, interest = compute(ex["principal"], ex["annual_rate_percent"], ex["months"])
         return close(instalment, ex["answer_instalment"]) and close(interest, ex["answer_total_interest"])
+    if tool == "weekly_loan":
+        instalment, interest = money.weekly_loan(ex["principal"], ex["annual_rate_percent"], ex["weeks"],
+                                                 ex["method"], ex.get("term_weeks", money.WEEKS_A_YEAR))
+        return close(instalment, ex["answer_instalment"]) and close(interest, ex["answer_total_interest"])
+    if tool == "startup_budget":
+        figures = _startup_figures(ex)
+        ok = (close(figures.startup_total, ex["answer_startup_total"])
+              and close(figures.money_available, ex["answer_money_available"])
+              and close(figures.funding_gap, ex["answer_funding_gap"]))
+        if "answer_monthly_instalment" in ex:
+            ok = ok and figures.loan is not None and close(figures.loan.instalment, ex["answer_monthly_instalment"])
+        return ok
     raise AssertionError(f"unknown tool {tool}")
+
+
+def _startup_figures(ex):
+    """A start-up budget as the participant types it into the financial-plan form: each item with how
+    many and the cost of one, own money, and the loan (amount, % a year, flat or declining, months)."""
+    from edt.modules.canvas import plan
+
+    return plan.compute(plan.PlanInput(
+        startup=[plan.CostLine(i["item"], i["cost_each"], i["quantity"]) for i in ex["items"]],
+        own_money=ex["own_money"], loan_amount=ex["loan_amount"], loan_rate=ex.get("loan_rate", 0),
+        loan_method=ex.get("loan_method", "declining"), loan_months=ex.get("loan_months", 12)))
 
 
 def test_every_money_tool_has_a_worked_example_and_every_figure_is_right(lib):
@@ -84,17 +107,29 @@ def test_every_money_tool_has_a_worked_example_and_every_figure_is_right(lib):
             for example in examples:
                 assert _check(tool, example), f"day {number}: wrong figure in {tool} example {example.get('label')}"
             taught.add(tool)
-    # Day 5 costing and break-even, day 6 cash book, day 7 cash flow, savings and both loan kinds.
+    # Day 5 costing and break-even, day 6 cash book, day 7 cash flow, savings, the start-up budget and
+    # the loan kinds (monthly as the app counts them, weekly as microcredit is repaid).
     assert taught == set(TOOLS)
     assert {"unit_cost", "cost_plus_price", "break_even"} <= set(lib.days[5].meta["tools"])
     assert "cash_book" in lib.days[6].meta["tools"]
-    assert {"cash_flow_calendar", "savings", "flat_loan", "declining_loan"} <= set(lib.days[7].meta["tools"])
+    assert {"cash_flow_calendar", "savings", "flat_loan", "declining_loan", "weekly_loan",
+            "startup_budget"} <= set(lib.days[7].meta["tools"])
 
 
 def test_the_check_catches_a_wrong_figure():
     assert not _check("break_even", {"fixed_costs": 1500, "price": 25, "variable_cost": 15, "answer_units": 149})
     assert not _check("flat_loan", {"principal": 20000, "annual_rate_percent": 12, "months": 12,
                                     "answer_instalment": 1867, "answer_total_interest": 2000})
+    weekly = {"principal": 20000, "annual_rate_percent": 24, "weeks": 46, "method": "declining",
+              "answer_instalment": 484, "answer_total_interest": 2244}
+    assert _check("weekly_loan", weekly)
+    assert not _check("weekly_loan", {**weekly, "method": "flat"})
+    budget = {"items": [{"item": "Chicks", "quantity": 100, "cost_each": 30}, {"item": "Shed", "quantity": 1,
+                                                                               "cost_each": 7000}],
+              "own_money": 4000, "loan_amount": 5000, "answer_startup_total": 10000,
+              "answer_money_available": 9000, "answer_funding_gap": 1000}
+    assert _check("startup_budget", budget)
+    assert not _check("startup_budget", {**budget, "answer_funding_gap": 0})
 
 
 def test_nothing_participants_read_mentions_trafficking(lib):
@@ -211,6 +246,30 @@ def test_a_valid_file_loads(tmp_path):
 def test_a_bad_file_stops_start_up_naming_file_and_key(tmp_path, broken, message):
     with pytest.raises(ContentError) as error:
         _lib_with(tmp_path, broken)
+    assert "day-01-x.md" in str(error.value) and message in str(error.value)
+
+
+WEEKLY = ("tools: [weekly_loan]\nexamples:\n  weekly_loan:\n    - {label: L, principal: 20000, "
+          "annual_rate_percent: 24, weeks: 46, method: declining, answer_instalment: 484, "
+          "answer_total_interest: 2244}")
+
+
+@pytest.mark.parametrize("example, message", [
+    (WEEKLY, None),
+    (WEEKLY.replace("method: declining", "method: weekly"), "method must be one of"),
+    (WEEKLY.replace("weeks: 46", "weeks: 4.5"), "whole number of weeks"),
+    (WEEKLY.replace(", answer_total_interest: 2244", ""), "missing ['answer_total_interest']"),
+    ("tools: [startup_budget]\nexamples:\n  startup_budget:\n    - {label: B, items: [{item: Shed, cost_each: 10}], "
+     "own_money: 0, loan_amount: 0, answer_startup_total: 10, answer_money_available: 0, answer_funding_gap: 10}",
+     "items must list"),
+])
+def test_a_weekly_loan_or_start_up_example_of_the_wrong_shape_stops_start_up(tmp_path, example, message):
+    text = DAY.replace("tools: []", example)
+    if message is None:
+        assert _lib_with(tmp_path, text).days[1].meta["examples"]["weekly_loan"][0]["weeks"] == 46
+        return
+    with pytest.raises(ContentError) as error:
+        _lib_with(tmp_path, text)
     assert "day-01-x.md" in str(error.value) and message in str(error.value)
 
 
