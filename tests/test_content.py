@@ -598,3 +598,30 @@ def test_print_views_hold_the_whole_day_and_the_whole_guide(client, login, world
     guide = client.get("/guide/print").get_data(as_text=True)
     lib = Library(ROOT / "curriculum", ROOT / "facilitator_guide")
     assert all(p.title in guide for p in lib.guide.values())
+
+
+STORY_TOLD = re.compile(r"\b[Tt]ell\b[^.\n]*\bstor(?:y|ies)\b|\(script below\)|\bstory below\b")
+
+
+def _plan_sections(number):
+    plans = Library(ROOT / "curriculum", ROOT / "facilitator_guide").session_plans(number)
+    source = (ROOT / "facilitator_guide" / f"{20 + number}-{plans.slug}.md").read_text(encoding="utf-8")
+    return {part.split("\n", 1)[0].strip(): part for part in re.split(r"^## ", source, flags=re.M)[1:]}
+
+
+def test_every_story_told_aloud_has_its_bangla_script_beside_it(lib):
+    """Days 1-5 always; the other days' session plans once they carry Bangla scripts (second edition)."""
+    told = 0
+    for number in lib.days:
+        sections = _plan_sections(number)
+        if number > 5 and not any("!!! story-bn" in part for part in sections.values()):
+            continue
+        for title, section in sections.items():
+            scripts = re.findall(r'^!!! story-bn "([^"]+)"\n((?:    .*\n|\n)+)', section, flags=re.M)
+            for heading, body in scripts:
+                assert heading.startswith("গল্প:"), f"day {number} {title}: {heading}"
+                assert len(BENGALI.findall(body)) > 100, f"day {number} {title}: {heading} is not a Bangla script"
+            if STORY_TOLD.search(section):
+                told += 1
+                assert scripts, f"day {number}, session {title!r}: a story told aloud has no Bangla script"
+    assert told >= 10
