@@ -191,7 +191,8 @@ def glossary():
 
 
 # English phrases that contain a glossary word without meaning the term ("a lot of customers").
-NOT_THE_TERM = {"lot": re.compile(r"\ba lot\b|\blots of\b", re.I)}
+NOT_THE_TERM = {"lot": re.compile(r"\ba lot\b|\blots of\b", re.I),
+                "helper": re.compile(r"\b(drivers?|buses?)( and( their| the)?)? helpers?\b", re.I)}
 
 
 def _english_pattern(term):
