@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import parse_qs, urldefrag, urljoin, urlparse
 
 import pytest
 from pypdf import PdfReader
@@ -106,8 +106,10 @@ def test_nothing_a_participant_can_reach_marks_them(client, login, world, gradua
     for url, body in pages.items():
         html = body.decode("utf-8")
         assert marked(html) == [], url
-        assert f'lang="{locale}"' in html, url
-        if not url.endswith("/print"):  # print views are for paper
+        path, _, query = url.partition("?")
+        shown = parse_qs(query).get("lang", [locale])[0]  # a day's "other language" link says which
+        assert f'lang="{shown}"' in html, url
+        if not path.endswith("/print"):  # print views are for paper
             assert 'action="/accounts/logout"' in html, url  # log out on every page (shared phones)
             if LOG_OUT[locale]:
                 assert LOG_OUT[locale] in html, url
