@@ -1,4 +1,4 @@
-"""The money formulas taught on days 5-7. The curriculum's worked examples and the participant's
+"""The money formulas taught on days 5-9. The curriculum's worked examples and the participant's
 financial plan both run through these functions, so the two can never disagree."""
 import math
 from decimal import ROUND_HALF_UP, Decimal
@@ -63,3 +63,28 @@ def declining_loan(principal: float, annual_rate_percent: float, months: int) ->
 
 def loan(principal: float, annual_rate_percent: float, months: int, method: str) -> tuple[float, float]:
     return (flat_loan if method == "flat" else declining_loan)(principal, annual_rate_percent, months)
+
+
+WEEKS_A_YEAR = 52
+LOAN_METHODS = ("declining", "flat")
+
+
+def weekly_loan(principal: float, annual_rate_percent: float, weeks: int, method: str,
+                term_weeks: int = WEEKS_A_YEAR) -> tuple[float, float]:
+    """(weekly instalment, total interest) for a loan repaid in `weeks` equal weekly instalments, as
+    microcredit is repaid (a one-year loan in about 46 weekly instalments).
+
+    declining: interest each week is rate/52 of what is still owed; the instalment is the equal
+    payment that ends the loan with the last instalment. flat: interest is the rate on the full
+    amount for the loan's term (`term_weeks`, one year unless said otherwise), however many
+    instalments it is paid in; the instalment is (principal + interest) / weeks."""
+    if weeks <= 0 or term_weeks <= 0:
+        raise ValueError("weeks must be positive")
+    if method not in LOAN_METHODS:
+        raise ValueError(f"method must be one of {LOAN_METHODS}")
+    if method == "flat":
+        interest = principal * annual_rate_percent / 100 * term_weeks / WEEKS_A_YEAR
+        return (principal + interest) / weeks, interest
+    i = annual_rate_percent / 100 / WEEKS_A_YEAR
+    instalment = principal / weeks if i == 0 else principal * i / (1 - (1 + i) ** -weeks)
+    return instalment, instalment * weeks - principal

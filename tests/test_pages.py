@@ -126,3 +126,18 @@ def test_pages_render_in_bangla(client, login, world):
     client.post("/accounts/language", data={"locale": "bn", "csrf_token": csrf_token(client, "/")})
     html = client.get("/").get_data(as_text=True)
     assert 'lang="bn"' in html
+
+
+def test_every_curriculum_day_fits_the_budget_in_bangla_for_a_participant(client, login, world):
+    """The Bangla text of a day is the heavier one (three bytes a letter): it must fit a shared phone too."""
+    from edt.content import library
+
+    from .conftest import csrf_token
+
+    login(world.participant.user)
+    client.post("/accounts/language", data={"locale": "bn", "csrf_token": csrf_token(client, "/")})
+    for number in library().days:
+        for url in (f"/curriculum/day/{number}", f"/curriculum/day/{number}?lang=en"):
+            status, total, requests = _weigh(client, url)
+            assert status == 200 and total <= BUDGET_BYTES, (url, total)
+            assert requests <= BUDGET_REQUESTS, (url, requests)

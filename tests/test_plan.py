@@ -82,6 +82,45 @@ def test_the_worked_examples_survive_the_form_the_database_and_the_page(client, 
     assert "20 months" in page and "Still missing" not in page
 
 
+def test_day_7s_start_up_budget_typed_into_the_plan_form_gives_the_days_figures(client, login, world):
+    """The start-up budget session teaches the plan form box by box: Momena's second shed, typed in as
+    the day shows it (how many, cost of one, own money, the loan), comes back with the day's answers."""
+    p = world.participant
+    make_canvas(p)
+    login(p.user)
+    for ex in [ex for _d, ex in examples("startup_budget") if ex.get("loan_amount")][:1]:
+        bangla = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+        data = {"csrf_token": csrf_token(client, "/"), "version": "0", "own_money": str(ex["own_money"]),
+                "loan_amount": str(ex["loan_amount"]).translate(bangla), "loan_rate": str(ex["loan_rate"]),
+                "loan_method": ex["loan_method"], "loan_months": str(ex["loan_months"])}
+        for i, item in enumerate(ex["items"]):
+            data.update({f"startup-{i}-name": item["item"], f"startup-{i}-quantity": str(item["quantity"]),
+                         f"startup-{i}-amount": f"{item['cost_each']:,}"})
+        response = client.post(f"/canvas/{p.id}/plan/edit", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+        saved = plan_of(db.session.scalar(select(Canvas)))
+        assert len(saved.lines("startup")) == len(ex["items"])
+        figures = plan.compute(plan.from_model(saved))
+        assert figures.startup_total == ex["answer_startup_total"]
+        assert figures.money_available == ex["answer_money_available"] and figures.funding_gap == 0
+        page = client.get(f"/canvas/{p.id}/plan").get_data(as_text=True)
+        assert f"Tk {ex['answer_startup_total']:,}" in page and "Still missing" not in page
+        assert f"Tk {ex['answer_monthly_instalment']:,}" in page
+
+
+def test_weekly_loan_examples_are_cheaper_declining_than_flat_and_the_plan_counts_them_monthly(app):
+    """Day 7 compares the same Tk 20,000 weekly (as the MFI is repaid) and monthly (as the plan counts)."""
+    weekly = {ex["method"]: ex for _d, ex in examples("weekly_loan")}
+    assert weekly["declining"]["principal"] == weekly["flat"]["principal"]
+    assert weekly["declining"]["answer_total_interest"] < weekly["flat"]["answer_total_interest"]
+    assert weekly["declining"]["annual_rate_percent"] > weekly["flat"]["annual_rate_percent"]  # 24% vs 15%
+    monthly = plan.compute(plan.PlanInput(loan_amount=weekly["declining"]["principal"],
+                                          loan_rate=weekly["declining"]["annual_rate_percent"],
+                                          loan_months=12, loan_method="declining"))
+    declining_monthly = examples("declining_loan")[0][1]
+    assert money.taka(monthly.loan.total_interest) == declining_monthly["answer_total_interest"]
+
+
 # --- the figures ------------------------------------------------------------------------------
 
 def test_monthly_profit_payback_and_warnings(app):

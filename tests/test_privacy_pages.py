@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import parse_qs, urldefrag, urljoin, urlparse
 
 import pytest
 from pypdf import PdfReader
@@ -106,8 +106,10 @@ def test_nothing_a_participant_can_reach_marks_them(client, login, world, gradua
     for url, body in pages.items():
         html = body.decode("utf-8")
         assert marked(html) == [], url
-        assert f'lang="{locale}"' in html, url
-        if not url.endswith("/print"):  # print views are for paper
+        # A day can be read in the other language (?lang=en, ?lang=bn): the page says which.
+        shown = parse_qs(urlparse(url).query).get("lang", [locale])[0]
+        assert f'lang="{shown}"' in html, url
+        if not urlparse(url).path.endswith("/print"):  # print views are for paper
             assert 'action="/accounts/logout"' in html, url  # log out on every page (shared phones)
             if LOG_OUT[locale]:
                 assert LOG_OUT[locale] in html, url

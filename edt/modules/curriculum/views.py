@@ -2,14 +2,14 @@ import html
 import re
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from edt.cards import cards as card_library
 from edt.cards import link_sessions, symbols
-from edt.content import CANVAS_BLOCKS, TOOLS, block_anchor, library
+from edt.content import CANVAS_BLOCKS, LANGUAGES, TOOLS, bengali_digits, block_anchor, library
 from edt.instruments import SKILLS, instruments
 from edt.security import ALL_ROLES, STAFF, role_required
 
@@ -40,21 +40,40 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
-def _takehome_boxes(page):
-    """Participants see the box in their language; staff, who teach in both, see both."""
-    locale = _locale()
-    if current_user.is_staff:
-        order = ["bn", "en"] if locale == "bn" else ["en", "bn"]
-        return [page.takehome[k] for k in order if k in page.takehome]
-    return [page.takehome[k] for k in [locale] if k in page.takehome] or list(page.takehome.values())[:1]
+def _lang() -> str:
+    """The language a day is shown in: the one asked for (?lang=en, ?lang=bn), else the reader's."""
+    asked = request.args.get("lang", "")
+    return asked if asked in LANGUAGES else ("bn" if _locale() == "bn" else "en")
+
+
+def _day_view(page, lang: str) -> dict:
+    """What a day page (and its print view) shows, in one language: the day's own text and labels.
+
+    Participants read one language, with a link to the other. Staff, who teach in both, switch the
+    same way and also see the take-home box of the other language (side by side would double a page
+    that must stay light on a phone)."""
+    other = "en" if lang == "bn" else "bn"
+    boxes = [(lang, page.takehome[lang])] if lang in page.takehome else []
+    if current_user.is_staff and other in page.takehome:
+        boxes.append((other, page.takehome[other]))
+    digits = bengali_digits if lang == "bn" else str
+    with force_locale(lang):
+        labels = {"sessions": gettext("On this day"), "learn": gettext("What you will be able to do"),
+                  "blocks": gettext("Canvas blocks built today")}
+        blocks = [(key, str(CANVAS_BLOCKS[key][0])) for key in page.meta["canvas_blocks"]]
+        sessions = [{"title": s["title"], "minutes": digits(gettext("%(n)d min", n=s["minutes"]))}
+                    for s in page.sessions_for(lang)]
+    return {"page": page, "text": page.text(lang), "lang": lang, "other": other, "boxes": boxes,
+            "labels": labels, "day_blocks": blocks, "sessions": sessions, "number": digits(page.meta["day"])}
 
 
 @bp.route("/curriculum/")
 @role_required(*ALL_ROLES)
 def index():
     lib = library()
+    lang = "bn" if _locale() == "bn" else "en"
     return render_template("curriculum/index.html", days=[lib.days[n] for n in sorted(lib.days)],
-                           blocks=CANVAS_BLOCKS, locale=_locale())
+                           blocks=CANVAS_BLOCKS, lang=lang, digits=bengali_digits if lang == "bn" else str)
 
 
 def _day_or_404(number: int):
@@ -69,9 +88,12 @@ def _day_or_404(number: int):
 def day(number):
     page = _day_or_404(number)
     lib = library()
-    return render_template("curriculum/day.html", page=page, blocks=CANVAS_BLOCKS, tools=TOOLS,
-                           block_anchor=block_anchor, takehome=_takehome_boxes(page), locale=_locale(),
-                           previous=lib.day(number - 1), following=lib.day(number + 1),
+    lang = _lang()
+    # Moving to the next or previous day keeps a language chosen with the link.
+    keep = {"lang": lang} if request.args.get("lang") in LANGUAGES else {}
+    return render_template("curriculum/day.html", day=_day_view(page, lang), tools=TOOLS, keep=keep,
+                           block_anchor=block_anchor, previous=lib.day(number - 1),
+                           following=lib.day(number + 1),
                            plans=lib.session_plans(number) if current_user.is_staff else None)
 
 
@@ -79,10 +101,10 @@ def day(number):
 @role_required(*ALL_ROLES)
 def print_day(number):
     page = _day_or_404(number)
+    lang = _lang()
     plans = library().session_plans(number) if current_user.is_staff else None
-    return render_template("curriculum/print.html", pages=[page], plans=plans, blocks=CANVAS_BLOCKS,
-                           block_anchor=block_anchor, takehome={page.slug: _takehome_boxes(page)},
-                           title=page.title)
+    return render_template("curriculum/print.html", day=_day_view(page, lang), pages=[], plans=plans,
+                           block_anchor=block_anchor, title=page.title_for(lang))
 
 
 @bp.route("/curriculum/search")
@@ -212,5 +234,5 @@ def observation_rubric():
 @role_required(*STAFF)
 def print_guide():
     pages = list(library().guide.values())
-    return render_template("curriculum/print.html", pages=pages, plans=None, blocks=CANVAS_BLOCKS,
-                           block_anchor=block_anchor, takehome={}, title="Facilitator guide")
+    return render_template("curriculum/print.html", day=None, pages=pages, plans=None,
+                           block_anchor=block_anchor, title=gettext("Facilitator guide"))
