@@ -4,18 +4,21 @@ import re
 import uuid
 from pathlib import Path
 
-from flask import Flask, abort, current_app, has_request_context, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
+from edt import audit  # noqa: F401  (the append-only guard and the model are part of the schema)
+from edt import cards, cli, content, inputs, instruments, sessions
 from edt import config as config_module
-from edt import sessions, throttle  # noqa: F401  (throttle: its counter table is part of the schema)
+from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
+from edt.modules import register
+from edt.security import check_every_view_is_guarded
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("edt")
@@ -27,7 +30,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 def create_app(config=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"), instance_relative_config=False)
-    app.url_map.converters["int"] = BoundedInt
+    app.url_map.converters["int"] = inputs.BoundedInt
     app.config.from_object(config_module.load(config))
     config_module.finalise(app)
 
@@ -48,10 +51,6 @@ def create_app(config=None) -> Flask:
     with app.app_context():
         _tune_sqlite(db.engine, immediate=app.config.get("SQLITE_BEGIN_IMMEDIATE", True))
 
-    from edt import audit  # noqa: F401  (registers the append-only guard and the model)
-    from edt import cards, cli, content, instruments
-    from edt.modules import register
-
     content.init_app(app)
     cards.init_app(app)
     instruments.init_app(app)
@@ -60,7 +59,6 @@ def create_app(config=None) -> Flask:
     cli.register(app)
     _install_hooks(app)
 
-    from edt.security import check_every_view_is_guarded
     check_every_view_is_guarded(app)
     return app
 
@@ -135,46 +133,8 @@ def _select_locale():
     return request.accept_languages.best_match(languages) or "en"
 
 
-INT_MAX = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL refuses to even compare beyond)
-
-
-class BoundedInt(IntegerConverter):
-    """<int:...> URL parts larger than a database integer are "not found", never a 500."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", INT_MAX)
-        super().__init__(map, *args, **kwargs)
-
-
-# C0 control characters (but tab, line feed and carriage return) and DEL: never typed in a form,
-# refused by PostgreSQL (NUL) and cut short by SQLite's length() (NUL), so refused at the door.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# A whole number of 17 digits or more overflows a database integer once multiplied by a page
-# size (phone numbers have at most 15 digits); fields that carry an id or a page number (by the
-# app's naming: *_id, *_ids, page, batch, partner) must fit an INTEGER column.
-HUGE_NUMBER = re.compile(r"\s*[+-]?0*\d{17,}\s*")
-WHOLE_NUMBER = re.compile(r"\s*[+-]?\d{1,16}\s*")
-ID_FIELD = re.compile(r".+_ids?|page|batch|partner")
-
-
-def _too_large(name: str, value: str) -> bool:
-    if HUGE_NUMBER.fullmatch(value):
-        return True
-    return bool(ID_FIELD.fullmatch(name) and WHOLE_NUMBER.fullmatch(value) and abs(int(value)) > INT_MAX)
-
-
 def _install_hooks(app: Flask) -> None:
-    @app.before_request
-    def _refuse_unstorable_input():
-        """Input no field can hold is refused with a reason before any view sees it."""
-        for values in (request.args, request.form):
-            for name, value in values.items(multi=True):
-                if CONTROL_CHARACTERS.search(value):
-                    abort(400, _("The form held invisible control characters (perhaps from a copied text), "
-                                 "which cannot be saved. Nothing was changed: please type the text again."))
-                if _too_large(name, value):
-                    abort(400, _("A number in the form is far too large. Nothing was changed."))
-        return None
+    inputs.install(app)
 
     @app.after_request
     def _headers(response):

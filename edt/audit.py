@@ -3,16 +3,13 @@
 Rows are append-only: the ORM refuses to update or delete them. Details hold field names and
 counts only, never values, so nothing personal survives here after an erasure.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from edt.clock import utcnow
 from edt.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class AuditEvent(db.Model):

@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from edt import clock
 from edt import audit, throttle
 from edt.extensions import db
 
@@ -119,7 +120,7 @@ def holidays_list(show_all):
     """List the holidays from this year on."""
     from edt.modules.batches import queries
 
-    start = None if show_all else queries.today().replace(month=1, day=1)
+    start = None if show_all else clock.today().replace(month=1, day=1)
     rows = queries.holidays(start)
     for holiday in rows:
         click.echo(f"{holiday.date.isoformat()}  {holiday.date.strftime('%a')}  {holiday.name}")

@@ -77,7 +77,7 @@ def seed_certificates(trainer, partner, facilitator) -> dict:
 
     from edt.modules.attendance import services as attendance
     from edt.modules.batches import services as batches
-    from edt.modules.batches.queries import today
+    from edt.clock import today
     from edt.modules.canvas import services as canvases
     from edt.modules.certificates import services as certificates
 
@@ -180,10 +180,11 @@ def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, sh
     run by facilitator2; and the public holidays of this year and the next."""
     from datetime import timedelta
 
+    from edt.clock import today
     from edt.modules.batches import queries as batch_queries
     from edt.modules.batches import services as batches
 
-    now = batch_queries.today()
+    now = today()
     for year in (now.year, now.year + 1):
         for month, day, name in HOLIDAYS:
             if not batch_queries.holiday_dates(date(year, month, day), date(year, month, day)):
@@ -377,7 +378,7 @@ def seed_reports(trainer) -> list:
 
     from edt.modules.attendance import services as attendance
     from edt.modules.batches import services as batches
-    from edt.modules.batches.queries import today
+    from edt.clock import today
     from edt.modules.canvas import services as canvases
     from edt.modules.certificates import services as certificates
 

@@ -9,3 +9,9 @@ _signals = Namespace()
 # each module drops what the user may no longer reach (the batches module: their assignments to
 # batches of another partner).
 staff_reach_changed = _signals.signal("staff-reach-changed")
+
+# A participant's personal data is being erased (sent with the participant and `actor=`, inside the
+# erasure's transaction): each module blanks or deletes its own personal columns and rows. A
+# receiver returns the list of "table.column" names it covers, so a test can prove that every
+# free-text column of every model is covered by some module.
+participant_erased = _signals.signal("participant-erased")

@@ -33,7 +33,7 @@ from sqlalchemy import DateTime, Integer, String, UniqueConstraint, and_, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 
 # Scopes: what a counter counts.

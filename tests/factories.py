@@ -69,7 +69,7 @@ def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=No
 
     from edt.modules.attendance import services as attendance
     from edt.modules.batches import services as batches
-    from edt.modules.batches.queries import today
+    from edt.clock import today
     from edt.modules.canvas import services as canvases
 
     batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Community hall",
@@ -106,7 +106,7 @@ def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(
     from datetime import timedelta
 
     from edt.modules.batches import services as batches
-    from edt.modules.batches.queries import today
+    from edt.clock import today
 
     trainer = trainer or make_staff(Role.MASTER_TRAINER)
     if not facilitators:
@@ -127,7 +127,7 @@ def batch_world(world) -> dict:
     """A Khulna batch run by world.facilitator with world.participant enrolled, a Jashore batch
     run by world.other_facilitator, and a holiday: the ids the access matrix needs."""
     from edt.modules.batches import services as batches
-    from edt.modules.batches.queries import today
+    from edt.clock import today
 
     if hasattr(world, "batch"):
         return world.batch_ids

@@ -9,11 +9,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import event, func, select
 
+from edt import clock
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.attendance import services
 from edt.modules.attendance.models import AttendanceMark
-from edt.modules.batches import queries
 from edt.modules.batches import services as batch_services
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 
@@ -309,7 +309,7 @@ def fill(batch, count_people, trainer):
 def test_pages_load_in_the_same_number_of_queries_for_5_and_50_people(client, login, world, page):
     small = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, capacity=60)
     large = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, capacity=60,
-                       start=queries.today() - timedelta(days=2))
+                       start=clock.today() - timedelta(days=2))
     fill(small, 5, world.trainer)
     fill(large, 50, world.trainer)
     login(world.facilitator)
@@ -351,7 +351,7 @@ def test_transfer_carries_attended_days_by_day_number(app, world, day_batch):
     for day, status in zip(batch.days[:3], ("present", "late", "absent")):
         services.save_day(world.facilitator, day, [services.Entry(old_id, status)])
     target = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer,
-                        start=queries.today() - timedelta(days=4))
+                        start=clock.today() - timedelta(days=4))
     new = batch_services.transfer(world.facilitator, db.session.get(Enrolment, old_id), target)
     target = db.session.get(Batch, target.id)
     # In the new batch: day 3 present (better than the old absent), days 4 and 5 present.
@@ -412,7 +412,7 @@ def test_facilitator_home_shows_today_first_then_next_days_then_people_at_risk(c
         services.save_day(world.facilitator, day, [services.Entry(ids[people[1].id], "absent")])
     login(world.facilitator)
     page = client.get("/").get_data(as_text=True)
-    today_day = next(d for d in batch.days if d.date == queries.today())
+    today_day = next(d for d in batch.days if d.date == clock.today())
     today, upcoming, risky = page.index('id="today"'), page.index('id="upcoming"'), page.index('id="at-risk"')
     assert today < upcoming < risky
     assert f'href="/attendance/days/{today_day.id}?all=present"' in page  # one tap to mark the day

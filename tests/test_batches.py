@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 from werkzeug.exceptions import NotFound
 
+from edt import clock
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
@@ -39,7 +40,7 @@ def next_weekday(start: date, weekday: int) -> date:
 # --- creating batches -----------------------------------------------------------------------------
 
 def test_batch_gets_a_district_code_and_ten_days_skipping_fridays_and_holidays(app, world):
-    monday = next_weekday(queries.today() + timedelta(days=7), 0)
+    monday = next_weekday(clock.today() + timedelta(days=7), 0)
     services.add_holiday(world.trainer, monday + timedelta(days=2), "Test Day")  # the Wednesday
     first = services.create_batch(world.trainer, partner_id=world.khulna.id, district=None, venue="Union hall",
                                   start_date=monday, facilitator_ids=[world.facilitator.id])
@@ -60,7 +61,7 @@ def test_batch_gets_a_district_code_and_ten_days_skipping_fridays_and_holidays(a
 
 
 def test_start_on_an_off_day_moves_day_one_to_the_next_working_day(app, world):
-    friday = next_weekday(queries.today() + timedelta(days=3), 4)
+    friday = next_weekday(clock.today() + timedelta(days=3), 4)
     batch = services.create_batch(world.trainer, partner_id=world.khulna.id, district="Jashore", venue="",
                                   start_date=friday, off_days={4, 5}, facilitator_ids=[world.facilitator.id])
     assert batch.code.startswith("JAS-")  # the code follows the batch's district
@@ -71,7 +72,7 @@ def test_start_on_an_off_day_moves_day_one_to_the_next_working_day(app, world):
 def test_master_trainer_creates_a_batch_through_the_form(client, login, world):
     login(world.trainer)
     token = csrf_token(client, "/batches/new")
-    start = queries.today() + timedelta(days=10)
+    start = clock.today() + timedelta(days=10)
     response = client.post("/batches/new", data={
         "csrf_token": token, "partner_id": world.khulna.id, "district": "", "venue": "Sonadanga community hall",
         "start_date": start.isoformat(), "off_days": ["4"], "language": "bn", "capacity": "25",
@@ -100,7 +101,7 @@ def test_master_trainer_creates_a_batch_through_the_form(client, login, world):
 def test_bad_batch_input_is_refused_with_a_message_and_saves_nothing(client, login, world, change, message):
     login(world.trainer)
     data = {"csrf_token": csrf_token(client, "/batches/new"), "partner_id": world.khulna.id, "district": "",
-            "venue": "Hall", "start_date": (queries.today() + timedelta(days=3)).isoformat(), "off_days": ["4"],
+            "venue": "Hall", "start_date": (clock.today() + timedelta(days=3)).isoformat(), "off_days": ["4"],
             "language": "bn", "capacity": "25", "master_trainer_id": world.trainer.id,
             "facilitator_ids": [world.facilitator.id]}
     data.update({k: [str(world.other_facilitator.id) if x == "{other}" else x for x in v] if isinstance(v, list)
@@ -114,7 +115,7 @@ def test_bad_batch_input_is_refused_with_a_message_and_saves_nothing(client, log
 def test_only_master_trainers_create_and_change_batches(app, world):
     with pytest.raises(services.BatchError):
         services.create_batch(world.facilitator, partner_id=world.khulna.id, district=None, venue="",
-                              start_date=queries.today(), facilitator_ids=[world.facilitator.id])
+                              start_date=clock.today(), facilitator_ids=[world.facilitator.id])
     assert count(Batch) == 0
 
 
@@ -150,11 +151,11 @@ def test_cancel_and_reinstate(client, login, world):
     token = csrf_token(client, "/")
     assert client.post(f"/batches/{world.batch.id}/cancelled/1", data={"csrf_token": token}).status_code == 302
     batch = fresh(Batch, world.batch.id)
-    assert batch.status_on(queries.today()) == "cancelled"
+    assert batch.status_on(clock.today()) == "cancelled"
     with pytest.raises(services.BatchError, match="cancelled"):
         enrol(batch, [make_participant(world.khulna)], world.trainer)
     assert client.post(f"/batches/{world.batch.id}/cancelled/0", data={"csrf_token": token}).status_code == 302
-    assert fresh(Batch, world.batch.id).status_on(queries.today()) == "running"
+    assert fresh(Batch, world.batch.id).status_on(clock.today()) == "running"
 
 
 # --- scope and lists --------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_facilitates_answers_for_other_modules(app, world):
     assert not queries.facilitates(world.participant.user, world.participant)
     colleague = make_staff(Role.FACILITATOR, world.khulna)  # same partner, not in this batch
     assert not queries.facilitates(colleague, world.participant)
-    services.drop_out(world.facilitator, world.enrolment, on=queries.today(), reason="work")
+    services.drop_out(world.facilitator, world.enrolment, on=clock.today(), reason="work")
     assert not queries.facilitates(world.facilitator, world.participant)  # no active enrolment any more
 
 
@@ -219,19 +220,19 @@ def test_batch_list_and_detail_load_in_a_fixed_number_of_queries(client, login, 
 # --- moving days ------------------------------------------------------------------------------------
 
 def test_a_day_moves_only_between_its_neighbours(app, world):
-    batch = make_batch(world.khulna, facilitators=[world.facilitator], start=queries.today() + timedelta(days=5))
+    batch = make_batch(world.khulna, facilitators=[world.facilitator], start=clock.today() + timedelta(days=5))
     days = batch.days
     with pytest.raises(services.BatchError, match="must come after day 3"):
         services.move_day(world.facilitator, days[3], days[2].date)
     with pytest.raises(services.BatchError, match="must come before day 5"):
         services.move_day(world.facilitator, days[3], days[4].date)
     with pytest.raises(services.BatchError, match="within a year"):
-        services.move_day(world.facilitator, days[9], queries.today() + timedelta(days=500))
+        services.move_day(world.facilitator, days[9], clock.today() + timedelta(days=500))
     assert [d.date for d in fresh(Batch, batch.id).days] == [d.date for d in days]
 
 
 def test_moving_a_day_with_the_later_days_keeps_the_order(app, world):
-    start = next_weekday(queries.today() + timedelta(days=5), 0)
+    start = next_weekday(clock.today() + timedelta(days=5), 0)
     batch = make_batch(world.khulna, facilitators=[world.facilitator], start=start, off_days={4})
     day4 = batch.days[3]
     new = day4.date + timedelta(days=3)
@@ -246,7 +247,7 @@ def test_moving_a_day_with_the_later_days_keeps_the_order(app, world):
 
 
 def test_moving_onto_an_off_day_or_holiday_asks_for_confirmation(client, login, world):
-    start = next_weekday(queries.today() + timedelta(days=5), 0)  # a Monday; days Mon..Thu, Sat..
+    start = next_weekday(clock.today() + timedelta(days=5), 0)  # a Monday; days Mon..Thu, Sat..
     batch = make_batch(world.khulna, facilitators=[world.facilitator], start=start, off_days={4})
     day10 = batch.days[9]
     friday = next_weekday(day10.date + timedelta(days=1), 4)
@@ -274,10 +275,10 @@ def test_a_facilitator_cannot_move_days_of_a_batch_they_do_not_run(client, login
     batch_world(world)
     login(world.other_facilitator)
     url = f"/batches/days/{world.batch.days[0].id}/move"
-    response = client.post(url, data={"csrf_token": csrf_token(client, "/"), "date": queries.today().isoformat()})
+    response = client.post(url, data={"csrf_token": csrf_token(client, "/"), "date": clock.today().isoformat()})
     assert response.status_code == 404
     with pytest.raises(services.BatchError):
-        services.move_day(world.other_facilitator, world.batch.days[0], queries.today() - timedelta(days=3))
+        services.move_day(world.other_facilitator, world.batch.days[0], clock.today() - timedelta(days=3))
 
 
 # --- holidays ---------------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def test_a_facilitator_cannot_move_days_of_a_batch_they_do_not_run(client, login
 def test_holidays_page_adds_lists_and_removes(client, login, world):
     login(world.trainer)
     token = csrf_token(client, "/batches/holidays")
-    day = queries.today() + timedelta(days=30)
+    day = clock.today() + timedelta(days=30)
     assert client.post("/batches/holidays", data={"csrf_token": token, "date": day.isoformat(),
                                                    "name": "Pohela Boishakh"}).status_code == 302
     duplicate = client.post("/batches/holidays", data={"csrf_token": token, "date": day.isoformat(), "name": "Again"})
@@ -300,7 +301,7 @@ def test_holidays_page_adds_lists_and_removes(client, login, world):
 
 def test_holidays_cli(app, world):
     runner = app.test_cli_runner()
-    day = queries.today() + timedelta(days=40)
+    day = clock.today() + timedelta(days=40)
     result = runner.invoke(args=["holidays", "add", day.isoformat(), "Victory", "Day"])
     assert result.exit_code == 0, result.output
     assert "Victory Day" in runner.invoke(args=["holidays", "list"]).output
@@ -356,7 +357,7 @@ def test_the_database_allows_one_active_enrolment(app, world):
     second = make_batch(world.khulna, facilitators=[world.facilitator])
     enrol(first, [world.participant])
     db.session.add(Enrolment(batch_id=second.id, participant_id=world.participant.id, status="active",
-                             enrolled_on=queries.today()))
+                             enrolled_on=clock.today()))
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -381,16 +382,16 @@ def test_drop_out_needs_a_date_in_range_and_a_reason(client, login, world):
     login(world.facilitator)
     url = f"/batches/enrolments/{world.enrolment.id}/drop"
     token = csrf_token(client, url)
-    future = client.post(url, data={"csrf_token": token, "on": (queries.today() + timedelta(days=2)).isoformat(),
+    future = client.post(url, data={"csrf_token": token, "on": (clock.today() + timedelta(days=2)).isoformat(),
                                     "reason": "work"})
     assert future.status_code == 400 and "between" in future.get_data(as_text=True)
-    bad_reason = client.post(url, data={"csrf_token": token, "on": queries.today().isoformat(), "reason": "secret"})
+    bad_reason = client.post(url, data={"csrf_token": token, "on": clock.today().isoformat(), "reason": "secret"})
     assert bad_reason.status_code == 400
     assert fresh(Enrolment, world.enrolment.id).status == "active"
-    ok = client.post(url, data={"csrf_token": token, "on": queries.today().isoformat(), "reason": "moved"})
+    ok = client.post(url, data={"csrf_token": token, "on": clock.today().isoformat(), "reason": "moved"})
     assert ok.status_code == 302
     enrolment = fresh(Enrolment, world.enrolment.id)
-    assert (enrolment.status, enrolment.reason, enrolment.ended_on) == ("dropped", "moved", queries.today())
+    assert (enrolment.status, enrolment.reason, enrolment.ended_on) == ("dropped", "moved", clock.today())
     # Back again later: the same row becomes active, so its marks stay with them.
     enrol(fresh(Batch, world.batch.id), [world.participant], world.facilitator)
     assert fresh(Enrolment, world.enrolment.id).status == "active" and count(Enrolment) == 1
@@ -398,16 +399,16 @@ def test_drop_out_needs_a_date_in_range_and_a_reason(client, login, world):
 
 def test_transfer_keeps_the_old_enrolment_and_its_history(client, login, world):
     batch_world(world)
-    target = make_batch(world.khulna, facilitators=[world.facilitator], start=queries.today())
+    target = make_batch(world.khulna, facilitators=[world.facilitator], start=clock.today())
     login(world.facilitator)
     url = f"/batches/enrolments/{world.enrolment.id}/transfer"
     page = client.get(url).get_data(as_text=True)
     assert target.code in page and world.other_batch.code not in page
     token = csrf_token(client, url)
     refused = client.post(url, data={"csrf_token": token, "batch_id": world.other_batch.id,
-                                     "on": queries.today().isoformat()})
+                                     "on": clock.today().isoformat()})
     assert refused.status_code == 400
-    response = client.post(url, data={"csrf_token": token, "batch_id": target.id, "on": queries.today().isoformat()})
+    response = client.post(url, data={"csrf_token": token, "batch_id": target.id, "on": clock.today().isoformat()})
     assert response.status_code == 302 and response.headers["Location"] == f"/batches/{target.id}"
     old = fresh(Enrolment, world.enrolment.id)
     new = db.session.scalar(select(Enrolment).where(Enrolment.batch_id == target.id))
@@ -442,8 +443,8 @@ def test_other_partners_facilitator_reaches_nothing_and_changes_nothing(client, 
     assert world.batch.code not in client.get(f"/batches/roster/import?batch={ids['batch_id']}").get_data(as_text=True)
     posts = {
         f"/batches/{ids['batch_id']}/enrol": {"codes": world.other_participant.code},
-        f"/batches/days/{day}/move": {"date": queries.today().isoformat()},
-        f"/batches/enrolments/{ids['enrolment_id']}/drop": {"on": queries.today().isoformat(), "reason": "work"},
+        f"/batches/days/{day}/move": {"date": clock.today().isoformat()},
+        f"/batches/enrolments/{ids['enrolment_id']}/drop": {"on": clock.today().isoformat(), "reason": "work"},
         f"/batches/enrolments/{ids['enrolment_id']}/transfer": {"batch_id": world.other_batch.id},
         f"/attendance/days/{day}": {"row": ids["enrolment_id"], f"s-{ids['enrolment_id']}": "absent"},
         f"/participants/{world.participant.id}/edit": {"full_name": "Changed", "gender": "man", "district": "Khulna"},
@@ -558,7 +559,7 @@ def test_every_scope_and_service_applies_the_one_rule(app, world, make):
     with pytest.raises(attendance.AttendanceError):
         attendance.save_day(me, day, [attendance.Entry(enrolment_id=ids["enrolment_id"], status="absent")])
     with pytest.raises(services.BatchError):
-        services.drop_out(me, fresh(Enrolment, ids["enrolment_id"]), on=queries.today(), reason="work")
+        services.drop_out(me, fresh(Enrolment, ids["enrolment_id"]), on=clock.today(), reason="work")
     with pytest.raises(services.BatchError):
         services.move_day(me, day, day.date + timedelta(days=1))
     with pytest.raises(services.BatchError):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from edt import throttle
 from edt.audit import AuditEvent
 from edt.extensions import db
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.certificates import pdf, queries, services
 from edt.modules.certificates.models import Certificate
 from edt.security import Role

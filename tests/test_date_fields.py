@@ -12,7 +12,7 @@ from wtforms import DateField
 from edt.backup import fingerprint
 from edt.extensions import db
 from edt.forms import DayField
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.participants.models import Participant
 
 from .conftest import csrf_token

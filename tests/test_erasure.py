@@ -8,7 +8,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from edt.audit import AuditEvent, utcnow
+from edt.audit import AuditEvent
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import User
 from edt.modules.attendance import services as attendance

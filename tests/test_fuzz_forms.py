@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from edt import CONTROL_CHARACTERS, HUGE_NUMBER
+from edt.inputs import CONTROL_CHARACTERS, HUGE_NUMBER
 from edt.backup import fingerprint
 from edt.extensions import db
 from edt.forms import FIRST_DAY, LAST_DAY

@@ -230,7 +230,7 @@ def test_a_kept_form_can_be_thrown_away(client, login, world):
 
 
 def test_expired_kept_forms_are_deleted_when_new_ones_arrive(app, world):
-    from edt.audit import utcnow
+    from edt.clock import utcnow
 
     old = make_kept_form(world.facilitator)
     db.session.execute(FormStash.__table__.update().where(FormStash.id == old.id)

@@ -18,7 +18,7 @@ from edt.modules.attendance import services as attendance
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches import services as batch_services
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.canvas.models import Canvas
 from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.accounts.models import Partner
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.reports import exports, queries
 
 from .conftest import csrf_token

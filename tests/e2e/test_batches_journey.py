@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from edt.extensions import db
 from edt.modules.attendance.models import AttendanceMark
-from edt.modules.batches.queries import today
+from edt.clock import today
 
 from ..factories import PASSWORD
 from .conftest import screenshot, staff_login

@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edt import sessions
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.security import STAFF, Role
 

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from edt import audit, throttle
-from edt.audit import AuditEvent, utcnow
+from edt.errors import RuleError
+from edt.audit import AuditEvent
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.places import DISTRICTS
 from edt.security import Role
@@ -27,7 +29,7 @@ from .models import Partner, User
 PIN_RE = re.compile(r"^[0-9]{6}$")
 
 
-class AccountError(ValueError):
+class AccountError(RuleError):
     """A rule was broken; the message is safe to show to the user."""
 
 

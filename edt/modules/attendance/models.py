@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.batches.models import Enrolment, TrainingDay
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
 
+from edt.clock import today
 from edt.extensions import db
 from edt.modules.batches import queries as batch_queries
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
@@ -34,7 +35,7 @@ class StaffHome:
 
 def staff_home(user, *, upcoming_days: int = 14, limit: int = 30) -> StaffHome:
     """Today's training day of each batch in reach, the next days, and people at risk."""
-    now = batch_queries.today()
+    now = today()
     days = batch_queries.days_between(user, now, now + timedelta(days=upcoming_days))
     todays = [d for d in days if d.date == now]
     home = StaffHome(upcoming=[d for d in days if d.date > now][:limit])

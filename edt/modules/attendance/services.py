@@ -13,10 +13,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from edt import audit
-from edt.audit import utcnow
+from edt.errors import RuleError
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
-from edt.modules.batches.queries import runs_batch, today
+from edt.clock import today
+from edt.modules.batches.queries import runs_batch
 from edt.modules.participants.models import Participant
 from edt.security import Role
 
@@ -27,7 +29,7 @@ AT_RISK_ABSENCES = 2
 NOTE_MAX = 200
 
 
-class AttendanceError(ValueError):
+class AttendanceError(RuleError):
     """Bad input: the message is safe to show, and nothing was saved."""
 
 

@@ -2,6 +2,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from edt.clock import today
 from edt import audit
 from edt.extensions import db
 from edt.modules.batches import queries as batch_queries
@@ -37,17 +38,17 @@ def _rows(day, enrolments, marks, *, prefill: bool, posted=None):
 def _render_day(day, *, prefill=False, posted=None, error=None, status=200):
     enrolments = services.day_roster(day)
     marks = services.day_marks(day)
-    today = batch_queries.today()
+    on_day = today()
     days = day.batch.days
     counts = dict.fromkeys(STATUSES, 0)
     for mark in marks.values():
         counts[mark.status] += 1
-    can_save = day.batch.cancelled_at is None and day.date <= today
+    can_save = day.batch.cancelled_at is None and day.date <= on_day
     return render_template(
         "attendance/mark.html", day=day, batch=day.batch, rows=_rows(day, enrolments, marks, prefill=prefill,
                                                                      posted=posted),
         counts=counts, unmarked=len(enrolments) - len(marks), statuses=STATUSES, letters=LETTERS,
-        form=AttendanceForm(), prefill=prefill, error=error, can_save=can_save, today=today,
+        form=AttendanceForm(), prefill=prefill, error=error, can_save=can_save, today=on_day,
         previous=next((d for d in days if d.number == day.number - 1), None),
         following=next((d for d in days if d.number == day.number + 1), None)), status
 
@@ -113,4 +114,4 @@ def sheet(day_id):
 def grid(batch_id):
     batch = batch_queries.batch_for(current_user, batch_id)
     return render_template("attendance/grid.html", grid=services.grid(batch), batch=batch, letters=LETTERS,
-                           today=batch_queries.today())
+                           today=today())

@@ -10,7 +10,7 @@ from sqlalchemy import (CheckConstraint, Column, Date, DateTime, ForeignKey, Ind
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant

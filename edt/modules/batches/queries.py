@@ -9,25 +9,17 @@ the batch's partner is their partner and their account is enabled. `facilitated_
 form and `runs_batch` its Python form; every module that scopes by batch (attendance, canvas,
 certificates, reports) calls one of the two, never the assignment table directly.
 """
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from edt.clock import today
 from edt.extensions import db
 from edt.modules.participants.models import Participant
 from edt.security import Role, scoped_or_404
 
 from .models import Batch, Enrolment, Holiday, TrainingDay, batch_facilitator
-
-TIMEZONE = ZoneInfo("Asia/Dhaka")  # every partner works in Bangladesh time
-
-
-def today() -> date:
-    """Today in Bangladesh: a server on UTC would otherwise show yesterday's day until 6 a.m."""
-    return datetime.now(TIMEZONE).date()
-
 
 def _acts_as_facilitator(user) -> bool:
     return (user is not None and user.role == Role.FACILITATOR and bool(user.is_enabled)

@@ -13,11 +13,12 @@ Every check and every import leaves an audit row with counts and column names on
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
+from edt.clock import today
+from edt.inputs import CONTROL_CHARACTERS
 from edt import audit
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
@@ -111,7 +112,6 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         raise services.BatchError(_l("The file is not saved as UTF-8, so Bangla names would be garbled. In Excel "
                                      "choose “Save as” → “CSV UTF-8”, then upload it again.")) from None
-    from edt import CONTROL_CHARACTERS  # issue 8: bytes no database field may hold (NUL...)
 
     if CONTROL_CHARACTERS.search(text):
         raise services.BatchError(_l("The file holds invisible control characters, so it is not a plain CSV "
@@ -286,7 +286,7 @@ def import_rows(actor: User, *, partner: Partner, rows: list[RosterRow], include
             person = participant_services.register(
                 actor, partner_id=partner.id, full_name=row.full_name, gender=row.gender, birth_year=row.birth_year,
                 district=row.district, phone=row.phone, consent_data_use=row.consent_data_use,
-                consent_photos=row.consent_photos, consent_date=date.today(), pin=None, commit=False)
+                consent_photos=row.consent_photos, consent_date=today(), pin=None, commit=False)
             created.append((row, person))
         if batch is not None:
             services.enrol(actor, batch, [p for _, p in created], commit=False)

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from edt import audit, throttle
-from edt.audit import utcnow
+from edt.errors import RuleError
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant
@@ -24,18 +25,13 @@ from edt.signals import staff_reach_changed
 from . import queries
 from .models import (DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, Enrolment, Holiday, TrainingDay,
                      batch_facilitator)
-from .queries import today
+from edt.clock import today
 
 WINDOW = timedelta(days=366)  # dates further than a year from today are a typing mistake
 
 
-class BatchError(ValueError):
-    """A rule was broken; the message is safe to show to the user. `field` names the form field
-    it concerns, when there is one."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class BatchError(RuleError):
+    """A batches rule was broken; the message is safe to show to the user."""
 
 
 class NeedsConfirmation(BatchError):

@@ -3,6 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from edt.clock import today
+from edt.errors import attach
 from edt.extensions import db
 from edt.modules.accounts.forms import ConfirmForm
 from edt.modules.accounts.models import Partner
@@ -23,11 +25,6 @@ def _staff_label(user) -> str:
     return user.display_name or user.username
 
 
-def _attach(form, error, default: str) -> None:
-    """Show a service's message next to the field it concerns (or next to `default`)."""
-    target = getattr(form, getattr(error, "field", None) or default, None) or getattr(form, default)
-    target.errors = list(target.errors) + [str(error)]
-
 
 # --- batches -------------------------------------------------------------------------------------
 
@@ -40,7 +37,7 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = queries.list_batches(current_user, status=status, query=query, page=page, per_page=PER_PAGE)
     return render_template("batches/index.html", rows=rows, total=total, status=status, query=query, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), today=queries.today(),
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), today=today(),
                            statuses=STATUS_FILTERS)
 
 
@@ -59,7 +56,7 @@ def create():
     form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in partners]
     if request.method == "GET":
         form.master_trainer_id.data = current_user.id
-        form.start_date.data = queries.today()
+        form.start_date.data = today()
         if len(partners) == 1:
             form.partner_id.data = partners[0].id
     _fill_staff_choices(form, None)
@@ -72,7 +69,7 @@ def create():
                 language=form.language.data, capacity=form.capacity.data,
                 master_trainer_id=form.master_trainer_id.data or None, facilitator_ids=form.facilitator_ids.data or [])
         except services.BatchError as error:
-            _attach(form, error, "start_date")
+            attach(form, error, "start_date")
         else:
             flash(_("Batch %(code)s created: day 1 is %(first)s, day 10 is %(last)s.", code=batch.code,
                     first=batch.start_date.isoformat(), last=batch.end_date.isoformat()), "ok")
@@ -96,7 +93,7 @@ def detail(batch_id):
 
     batch = queries.batch_for(current_user, batch_id)
     enrolments = queries.batch_roster(batch)
-    today = queries.today()
+    on_day = today()
     days = batch.days
     holidays = queries.holiday_dates(days[0].date, days[-1].date) if days else {}
     form = EnrolForm()
@@ -104,7 +101,7 @@ def detail(batch_id):
     form.participant_ids.choices = [(p.id, p.code) for p in candidates]
     return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments,
                            summaries=summaries([batch.id], enrolments), holidays=holidays,
-                           counts=_day_counts(batch), today=today, status=batch.status_on(today),
+                           counts=_day_counts(batch), today=on_day, status=batch.status_on(on_day),
                            active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm())
 
 
@@ -126,7 +123,7 @@ def edit(batch_id):
                                   master_trainer_id=form.master_trainer_id.data or None,
                                   facilitator_ids=form.facilitator_ids.data or [])
         except services.BatchError as error:
-            _attach(form, error, "capacity")
+            attach(form, error, "capacity")
         else:
             flash(_("Saved."), "ok")
             return redirect(url_for("batches.detail", batch_id=batch.id))
@@ -211,7 +208,7 @@ def drop(enrolment_id):
     enrolment = queries.enrolment_for(current_user, enrolment_id)
     form = DropForm()
     if request.method == "GET":
-        form.on.data = queries.today()
+        form.on.data = today()
     if form.validate_on_submit():
         try:
             services.drop_out(current_user, enrolment, on=form.on.data, reason=form.reason.data)
@@ -232,7 +229,7 @@ def transfer(enrolment_id):
     form.batch_id.choices = [(0, _("Choose…"))] + [
         (b.id, f"{b.code} · {b.venue} · {b.start_date.isoformat()}") for b in targets]
     if request.method == "GET":
-        form.on.data = queries.today()
+        form.on.data = today()
     if form.validate_on_submit():
         target = next((b for b in targets if b.id == form.batch_id.data), None)
         try:
@@ -263,7 +260,7 @@ def holidays():
         else:
             flash(_("Holiday added. Batches created from now on skip it; existing days are not moved."), "ok")
             return redirect(url_for("batches.holidays"))
-    start = queries.today().replace(month=1, day=1)
+    start = today().replace(month=1, day=1)
     return render_template("batches/holidays.html", form=form, holidays=queries.holidays(start),
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
@@ -297,7 +294,7 @@ def _import_choices(form) -> None:
     rows, _total = queries.list_batches(current_user, per_page=200)
     form.batch_id.choices = [(0, _("No batch now"))] + [
         (b.id, f"{b.code} · {b.partner.name}") for b, _n in rows
-        if b.status_on(queries.today()) in ("planned", "running")]
+        if b.status_on(today()) in ("planned", "running")]
 
 
 def _partner_for_import(partner_id) -> Partner:

@@ -11,7 +11,7 @@ from sqlalchemy import (JSON, CheckConstraint, DateTime, ForeignKey, Integer, Nu
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.content import CANVAS_BLOCKS
 from edt.extensions import db
 from edt.modules.accounts.models import User

@@ -8,12 +8,12 @@ services.py: it neither reads nor writes the database.)
 import math
 from dataclasses import dataclass, field
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from edt.clock import TIMEZONE
 from edt import money
 
 
@@ -196,7 +196,6 @@ def num(value, places: int = 1) -> str:
     return format_decimal(int(value) if value == int(value) else value)
 
 
-DHAKA = ZoneInfo("Asia/Dhaka")  # every partner works in Bangladesh time
 
 
 def when(moment) -> str:
@@ -205,4 +204,4 @@ def when(moment) -> str:
         return ""
     if moment.tzinfo is None:  # SQLite hands back naive UTC
         moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment, "d MMM y, HH:mm", tzinfo=DHAKA, locale=str(get_locale() or "en"))
+    return format_datetime(moment, "d MMM y, HH:mm", tzinfo=TIMEZONE, locale=str(get_locale() or "en"))

@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from edt import audit
-from edt.audit import utcnow
+from edt.errors import RuleError
+from edt.clock import utcnow
 from edt.content import CANVAS_BLOCKS
 from edt.extensions import db
 from edt.modules.accounts.models import User
@@ -23,7 +24,7 @@ from .models import (COMMENT_LENGTH, ITEM_LENGTH, LOAN_METHODS, MAX_ITEMS, NAME_
                      CanvasRevision, FinancialPlan, PlanCost, PlanProduct, empty_blocks)
 
 
-class CanvasError(ValueError):
+class CanvasError(RuleError):
     """A rule was broken; the message is safe to show. Nothing was changed."""
 
 

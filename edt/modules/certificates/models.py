@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import User
 from edt.modules.batches.models import Batch, Enrolment

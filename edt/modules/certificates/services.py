@@ -25,11 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from edt import audit, throttle
-from edt.audit import utcnow
+from edt.errors import RuleError
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.attendance import services as attendance
 from edt.modules.batches.models import Batch, Enrolment
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.canvas.models import Canvas
 from edt.modules.participants.models import Participant
 from edt.security import Role
@@ -44,7 +45,7 @@ RACED = _l("Please try again: certificates were issued at the same moment.")
 FIELDS = ["serial", "code", "holder_name", "training_dates", "partner", "signatories"]
 
 
-class CertificateError(ValueError):
+class CertificateError(RuleError):
     """A rule was broken; the message is safe to show to the user."""
 
 

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 

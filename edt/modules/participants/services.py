@@ -5,7 +5,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from edt.clock import today
 from edt import audit, throttle
+from edt.errors import RuleError
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
 from edt.modules.accounts.models import Partner, User
@@ -16,12 +18,8 @@ from .models import GENDERS, Participant
 from .queries import normalise_name
 
 
-class ParticipantError(ValueError):
-    """A rule was broken; `field` names the form field it concerns, when there is one."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class ParticipantError(RuleError):
+    """A participants rule was broken; the message is safe to show to the user."""
 
 
 # A participant imported from a roster has no PIN until a facilitator sets one with them in
@@ -47,9 +45,9 @@ def check_fields(*, full_name: str, gender: str, birth_year: int | None, distric
         problems.append(("full_name", str(_l("The name is too long (at most 120 characters)."))))
     if gender not in GENDERS:
         problems.append(("gender", str(_l("Choose woman, man, other or prefers not to say."))))
-    if birth_year is not None and not (1930 <= birth_year <= date.today().year - 14):
+    if birth_year is not None and not (1930 <= birth_year <= today().year - 14):
         problems.append(("birth_year", str(_l("The birth year must be between 1930 and %(y)d.",
-                                               y=date.today().year - 14))))
+                                               y=today().year - 14))))
     if district not in DISTRICTS:
         problems.append(("district", str(_l("Choose one of the programme's districts."))))
     if phone and not (phone.replace("+", "", 1).isdigit() and 6 <= len(phone) <= 15):
@@ -72,14 +70,14 @@ def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth
     problem = accounts.pin_problem(pin) if pin is not None else None
     if problem:
         raise ParticipantError(problem, "pin")
-    code = next_code(partner, year or date.today().year)
+    code = next_code(partner, year or today().year)
     user = User(username=code, role=Role.PARTICIPANT, partner_id=partner.id,
                 password_hash=accounts.hash_secret(pin) if pin is not None else NO_PIN)
     participant = Participant(code=code, partner=partner, user=user, full_name=" ".join(full_name.split()),
                               name_key=normalise_name(full_name), gender=gender, birth_year=birth_year,
                               district=district, phone=phone or None, consent_data_use=consent_data_use,
                               consent_photos=consent_photos,
-                              consent_date=consent_date or (date.today() if consent_data_use or consent_photos else None))
+                              consent_date=consent_date or (today() if consent_data_use or consent_photos else None))
     db.session.add_all([user, participant])
     try:
         db.session.flush()
@@ -114,12 +112,12 @@ def update(actor: User, participant: Participant, *, full_name: str, gender: str
     problems = check_fields(full_name=full_name, gender=gender, birth_year=birth_year, district=district, phone=phone)
     if problems:
         raise ParticipantError(problems[0][1], problems[0][0])
-    if consent_date is not None and consent_date > date.today():
+    if consent_date is not None and consent_date > today():
         raise ParticipantError(_l("The consent date cannot be in the future."), "consent_date")
     if consent_date is None:  # the date of the latest agreement: today when what was agreed changes
         agreed_changed = (consent_data_use, consent_photos) != (participant.consent_data_use,
                                                                 participant.consent_photos)
-        consent_date = date.today() if agreed_changed else participant.consent_date
+        consent_date = today() if agreed_changed else participant.consent_date
     new = {"full_name": " ".join(full_name.split()), "gender": gender, "birth_year": birth_year,
            "district": district, "phone": phone or None, "consent_data_use": consent_data_use,
            "consent_photos": consent_photos, "consent_date": consent_date}

@@ -2,7 +2,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from edt.clock import today
 from edt import audit
+from edt.errors import attach
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, role_required, scoped_or_404
 
@@ -50,10 +52,6 @@ def _partner_choices(form: ParticipantForm) -> None:
         form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
 
 
-def _attach(form, error, default="full_name") -> None:
-    target = getattr(form, getattr(error, "field", None) or default, None) or getattr(form, default)
-    target.errors = list(target.errors) + [str(error)]
-
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*STAFF)
@@ -81,7 +79,7 @@ def register():
                     consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
                     pin=form.pin.data or None)
             except services.ParticipantError as error:
-                _attach(form, error)
+                attach(form, error, "full_name")
             else:
                 flash(_("Registered %(code)s. Give the person their code.", code=participant.code), "ok")
                 return redirect(url_for("participants.detail", participant_id=participant.id))
@@ -100,7 +98,7 @@ def detail(participant_id):
     audit.record(current_user, "participant_viewed", "participant", participant.id, commit=True)
     return render_template("participants/detail.html", participant=participant, enrolments=enrolments,
                            summaries=summaries(list({e.batch_id for e in enrolments}), enrolments),
-                           reachable=reachable, today=batch_queries.today())
+                           reachable=reachable, today=today())
 
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
@@ -123,7 +121,7 @@ def edit(participant_id):
                             consent_data_use=form.consent_data_use.data, consent_photos=form.consent_photos.data,
                             consent_date=form.consent_date.data)
         except services.ParticipantError as error:
-            _attach(form, error)
+            attach(form, error, "full_name")
         else:
             flash(_("Saved."), "ok")
             return redirect(url_for("participants.detail", participant_id=participant.id))

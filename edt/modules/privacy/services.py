@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from edt import audit
-from edt.audit import utcnow
+from edt.errors import RuleError
+from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import User
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches.models import Batch, Enrolment
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.canvas.models import Canvas, CanvasComment, CanvasRevision, FinancialPlan, PlanCost, PlanProduct
 from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate
@@ -32,7 +33,7 @@ ERASED = "[erased]"  # what replaces each erased text (so counts of notes and co
 CLOSED_LOGIN = "!erased"  # not a hash: every login attempt is refused
 
 
-class PrivacyError(ValueError):
+class PrivacyError(RuleError):
     """A rule was broken; the message is safe to show. Nothing was changed."""
 
 

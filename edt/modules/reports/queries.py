@@ -27,6 +27,7 @@ from datetime import date
 from sqlalchemy import Select, and_, case, exists, false, func, literal, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
+from edt import clock
 from edt.extensions import db
 from edt.modules.accounts.models import Partner
 from edt.modules.attendance.models import AttendanceMark
@@ -61,7 +62,7 @@ class Filter:
 
     @property
     def reference_year(self) -> int:
-        return (self.start_to or batches.today()).year
+        return (self.start_to or clock.today()).year
 
     def args(self) -> dict:
         """The filter as URL arguments (for links to exports of the same figures)."""
@@ -192,7 +193,7 @@ def facts(user, flt: Filter, *, by_day: bool = False) -> Select:
     base = (select(chosen.c.participant_id, chosen.c.enrolment_id, mine.batch_id, mine.status, *days)
             .select_from(chosen).join(mine, mine.id == chosen.c.enrolment_id)
             .cte("person_days").prefix_with("MATERIALIZED"))
-    today = batches.today()
+    today = clock.today()
     agreed = consented()
 
     def flag(condition):
@@ -245,7 +246,7 @@ def cube(user, flt: Filter) -> list[dict]:
 def batch_statuses(user, flt: Filter) -> dict[str, int]:
     """Batches by status (planned, running, completed, cancelled) for the same filter; the
     district and partner are the batch's own."""
-    today = batches.today()
+    today = clock.today()
     status = case((batches.status_clause("cancelled", today), "cancelled"),
                   (batches.status_clause("planned", today), "planned"),
                   (batches.status_clause("running", today), "running"), else_="completed")

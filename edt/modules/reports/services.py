@@ -16,10 +16,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from edt import audit
+from edt.errors import RuleError
 from edt.extensions import db
 from edt.modules.attendance import services as attendance
 from edt.modules.batches.models import Batch
-from edt.modules.batches.queries import today
+from edt.clock import today
 from edt.modules.participants.models import GENDERS
 from edt.places import DISTRICTS
 from edt.security import Role
@@ -50,7 +51,7 @@ OUTCOME_SERIES = [("b1", _l("Completed")), ("b2", _l("In training")), ("b3", _l(
                   ("b4", _l("Dropped out"))]
 
 
-class ReportError(ValueError):
+class ReportError(RuleError):
     """Bad report input; the message is safe to show."""
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 
 

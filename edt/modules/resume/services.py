@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_, select
 from werkzeug.datastructures import MultiDict
 
 from edt import audit
-from edt.audit import utcnow
+from edt.clock import utcnow
 from edt.extensions import db
 
 from .models import FormStash

@@ -11,13 +11,13 @@ names. A cookie that was logged out (on this device or another: its session vers
 or of a deactivated account, keeps nothing, so it cannot plant a pre-filled form for its owner.
 """
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from edt.clock import TIMEZONE
 from edt import sessions
 from edt.extensions import db
 from edt.modules.accounts.forms import ConfirmForm
@@ -28,7 +28,6 @@ from . import services
 
 bp = Blueprint("resume", __name__, url_prefix="/resume")
 
-LOCAL_TIME = ZoneInfo("Asia/Dhaka")  # every partner works in Bangladesh time
 # Pages that show a kept form themselves, pre-filled, when opened with ?resume=<token>.
 PREFILLED = frozenset({"attendance.mark"})
 
@@ -114,7 +113,7 @@ def review(token):
         return redirect(f"{stash.path}?resume={stash.token}")
     sent = stash.created_at if stash.created_at.tzinfo else stash.created_at.replace(tzinfo=timezone.utc)
     return render_template("resume/review.html", stash=stash, typed=services.typed_values(stash),
-                           sent_at=sent.astimezone(LOCAL_TIME).strftime("%H:%M"), form=ConfirmForm())
+                           sent_at=sent.astimezone(TIMEZONE).strftime("%H:%M"), form=ConfirmForm())
 
 
 @bp.route("/<token>/discard", methods=["POST"])

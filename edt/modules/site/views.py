@@ -17,7 +17,7 @@ bp = Blueprint("site", __name__)
 @public
 def home():
     from edt.modules.attendance import queries as attendance_queries
-    from edt.modules.batches.queries import today
+    from edt.clock import today
 
     if not current_user.is_authenticated:
         return render_template("site/welcome.html")
