@@ -3,7 +3,7 @@ transfer (issue 4)."""
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from edt import clock
@@ -186,34 +186,18 @@ def test_facilitates_answers_for_other_modules(app, world):
     assert not queries.facilitates(world.facilitator, world.participant)  # no active enrolment any more
 
 
-def count_queries(client, url) -> int:
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    assert response.status_code == 200
-    return len(statements)
-
-
-def test_batch_list_and_detail_load_in_a_fixed_number_of_queries(client, login, world):
+def test_batch_list_and_detail_load_in_a_fixed_number_of_queries(count_queries, login, world):
     login(world.trainer)
     batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
     enrol(batch, [make_participant(world.khulna, world.trainer) for _ in range(5)])
-    small = (count_queries(client, "/batches/"), count_queries(client, f"/batches/{batch.id}"))
+    small = (count_queries("/batches/"), count_queries(f"/batches/{batch.id}"))
     for _ in range(4):
         extra = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
     batch.capacity = 60
     db.session.commit()
     enrol(fresh(Batch, batch.id), [make_participant(world.khulna, world.trainer) for _ in range(45)])
     assert extra
-    large = (count_queries(client, "/batches/"), count_queries(client, f"/batches/{batch.id}"))
+    large = (count_queries("/batches/"), count_queries(f"/batches/{batch.id}"))
     assert small == large
 
 

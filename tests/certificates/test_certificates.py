@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import current_app
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from edt import throttle
@@ -460,23 +460,7 @@ def test_viewing_a_certificate_again_and_again_adds_one_audit_row_a_day(app, cli
 
 # --- fixed query counts -----------------------------------------------------------------------
 
-def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def listener(*_args, **_kwargs):
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine  # the engine requests use (the test's own reads use another app)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
-def test_batch_page_and_index_load_in_a_fixed_number_of_queries(app, client, login, world):
+def test_batch_page_and_index_load_in_a_fixed_number_of_queries(count_queries, login, world):
     small, _, _ = graduates(world, names=[f"Small {n}" for n in range(5)])
     services.issue_all_eligible(world.trainer, small)
     facilitator2 = make_staff(Role.FACILITATOR, world.khulna)
@@ -484,10 +468,10 @@ def test_batch_page_and_index_load_in_a_fixed_number_of_queries(app, client, log
     large, _ = make_certifiable_batch(world.khulna, world.trainer, facilitator2, people, capacity=60)
     services.issue_all_eligible(world.trainer, large)
     login(world.trainer)
-    few = _count_queries(app, client, f"/certificates/batch/{small.id}")
-    many = _count_queries(app, client, f"/certificates/batch/{large.id}")
+    few = count_queries(f"/certificates/batch/{small.id}")
+    many = count_queries(f"/certificates/batch/{large.id}")
     assert few == many
-    assert _count_queries(app, client, "/certificates/") <= few
+    assert count_queries("/certificates/") <= few
 
 
 def test_actions_on_a_certificate_that_is_no_longer_valid_are_refused_plainly(client, login, world):

@@ -1,6 +1,6 @@
 """Participants' full record: register, view, correct, search; names only where needed (issue 4)."""
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from edt.audit import AuditEvent
 from edt.extensions import db
@@ -106,28 +106,14 @@ def test_lists_show_codes_and_search_finds_by_name_or_code(client, login, world)
     assert world.participant.code in by_code
 
 
-def test_participant_list_loads_in_a_fixed_number_of_queries(client, login, world):
+def test_participant_list_loads_in_a_fixed_number_of_queries(count_queries, login, world):
     login(world.trainer)
-
-    def count():
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            assert client.get("/participants/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
-        return len(statements)
-
     for _ in range(3):
         make_participant(world.khulna, world.trainer)
-    small = count()
+    small = count_queries("/participants/")
     for _ in range(45):
         make_participant(world.khulna, world.trainer)
-    assert count() == small
+    assert count_queries("/participants/") == small
 
 
 def test_participants_cannot_open_staff_pages_of_their_own_record(client, login, world):

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import current_app
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
@@ -193,24 +193,6 @@ class Tables(HTMLParser):
             self._head = False
         elif tag == "table":
             self._table = None
-
-
-def count_queries(client, url) -> tuple[int, str]:
-    """Statements the app serving `client` runs for one page (its own engine, not the test's)."""
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with client.application.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    assert response.status_code == 200, response.status_code
-    return len(statements), response.get_data(as_text=True)
 
 
 COUNT_COLUMNS = ("people", "completed", "certified", "in_training", "not_completed", "dropped", "canvas_in",
@@ -446,27 +428,27 @@ def test_chart_geometry_shares_one_scale_and_stays_in_the_box():
 
 # --- query counts and page weight ----------------------------------------------------------------
 
-def test_the_dashboard_query_count_does_not_grow_with_people(client, login, world):
+def test_the_dashboard_query_count_does_not_grow_with_people(count_queries, login, world):
     bulk_people(50)
     login(world.trainer)
-    small, html = count_queries(client, "/reports/")
-    assert screen_splits(html)["gender"]["total"]["people"] == "50"
-    filtered_small, _html = count_queries(client, "/reports/?district=Khulna")
+    small = count_queries("/reports/")
+    assert screen_splits(count_queries.html)["gender"]["total"]["people"] == "50"
+    filtered_small = count_queries("/reports/?district=Khulna")
     bulk_people(5000)
-    large, html = count_queries(client, "/reports/")
-    assert screen_splits(html)["gender"]["total"]["people"] == "5050"
-    filtered_large, _html = count_queries(client, "/reports/?district=Khulna")
+    large = count_queries("/reports/")
+    assert screen_splits(count_queries.html)["gender"]["total"]["people"] == "5050"
+    filtered_large = count_queries("/reports/?district=Khulna")
     assert small == large and filtered_small == filtered_large, (small, large, filtered_small, filtered_large)
 
 
-def test_the_batch_report_query_count_does_not_grow_with_people(client, login, world):
+def test_the_batch_report_query_count_does_not_grow_with_people(count_queries, login, world):
     counts = []
     for size in (5, 50):
         people = [make_participant(world.khulna, world.trainer) for _ in range(size)]
         batch, _enrolments = make_certifiable_batch(world.khulna, world.trainer, world.facilitator, people,
                                                     attended=[(i % 10) + 1 for i in range(size)], capacity=60)
         login(world.facilitator)
-        counts.append(count_queries(client, f"/reports/batch/{batch.id}")[0])
+        counts.append(count_queries(f"/reports/batch/{batch.id}"))
     assert counts[0] == counts[1], counts
 
 
