@@ -1,10 +1,25 @@
-"""Demo data for `flask --app edt seed-demo`: every feature populated with realistic records.
-All names are invented. Never loaded in production (its logins are public)."""
-from datetime import date
+"""The demo story for `flask --app edt seed-demo`: every feature populated with realistic records,
+built with the recipes in edt/demo/builders.py. All names are invented. Never loaded in
+production (its logins are public)."""
+from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from edt import audit
+from edt.clock import today
+from edt.demo.builders import business_plan, certifiable_batch, days_in_order, finished_batch, mark_attendance
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
+from edt.modules.accounts.models import User
+from edt.modules.attendance import services as attendance
+from edt.modules.batches import queries as batch_queries
+from edt.modules.batches import services as batches
+from edt.modules.canvas import plan
+from edt.modules.canvas import services as canvases
+from edt.modules.certificates import services as certificates
 from edt.modules.participants import services as participants
+from edt.modules.participants.models import Participant
+from edt.modules.privacy import services as privacy
 from edt.security import Role
 
 DEMO_PASSWORD = "edt-demo-password"
@@ -28,20 +43,16 @@ def seed() -> dict:
                                    birth_year=1990, district="Jashore", consent_data_use=True, consent_photos=True,
                                    consent_date=date(YEAR, 1, 12), pin=DEMO_PIN, year=YEAR)
     db.session.commit()
-    seed_certificates(trainer, khulna, facilitator)  # issue 6
-    seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)  # issue 4
-    seed_canvases(trainer, facilitator, facilitator2, first, second)  # issue 5
-    seed_reports(trainer)  # issue 7
-    seed_privacy(trainer, facilitator, khulna, first)  # issue 8
+    seed_certificates(trainer, khulna, facilitator)
+    seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)
+    seed_canvases(trainer, facilitator, facilitator2, first, second)
+    seed_reports(trainer)
+    seed_privacy(trainer, facilitator, khulna, first)
     return {"trainer": trainer, "facilitator": facilitator, "facilitator2": facilitator2,
             "participants": [first, second]}
 
 
 def demo_participant_codes() -> list[str]:
-    from sqlalchemy import select
-
-    from edt.modules.participants.models import Participant
-
     names = ("রহিমা খাতুন", "Shirin Akter")
     rows = db.session.execute(select(Participant.code, Participant.full_name)
                               .where(Participant.full_name.in_(names)).order_by(Participant.code)).all()
@@ -59,7 +70,7 @@ def logins_text() -> str:
 
 
 
-# --- certificates (issue 6) -----------------------------------------------------------------------
+# --- certificates ---------------------------------------------------------------------------------
 
 GRADUATES = (  # (name, days present, canvas status): invented people of a batch that has finished
     ("শাহানা পারভীন", 10, "approved"), ("Rashida Begum", 10, "approved"), ("নাসিমা আক্তার", 9, "submitted"),
@@ -73,44 +84,23 @@ def seed_certificates(trainer, partner, facilitator) -> dict:
     """A Khulna batch that finished about three weeks ago, attendance and business plans
     recorded, certificates issued to everyone eligible, one issued with a reason although the rule
     was not met, one revoked, and one reissued after a spelling correction."""
-    from datetime import timedelta
-
-    from edt.modules.attendance import services as attendance
-    from edt.modules.batches import services as batches
-    from edt.clock import today
-    from edt.modules.canvas import services as canvases
-    from edt.modules.certificates import services as certificates
-
     people = [participants.register(trainer, partner_id=partner.id, full_name=name, gender="woman",
                                     birth_year=1985 + i, district=partner.district, consent_data_use=True,
                                     consent_photos=i % 3 == 0, pin=DEMO_PIN)
               for i, (name, _days, _canvas) in enumerate(GRADUATES)]
-    # Scheduled ahead, people enrolled, then its days moved to the past: how a batch entered late
-    # looks, and the only way the services let a finished batch get its participants.
-    batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Rupsha Union Parishad hall",
-                                 start_date=today() + timedelta(days=2), facilitator_ids=[facilitator.id])
-    enrolments = batches.enrol(trainer, batch, people)
-    first = today() - timedelta(days=32)
-    while first.weekday() in batch.off_weekdays:
-        first -= timedelta(days=1)
-    batches.move_day(trainer, batch.days[0], first, confirmed=True, shift_following=True)
-    for day in sorted(batch.days, key=lambda d: d.number):
-        entries = []
-        for enrolment, (_name, present, _canvas) in zip(enrolments, GRADUATES):
-            late = day.number == 3 and present == 10
-            status = ("late" if late else "present") if day.number <= present else (
-                "excused" if day.number == present + 1 else "absent")
-            entries.append(attendance.Entry(enrolment_id=enrolment.id, status=status))
-        attendance.save_day(facilitator, day, entries)
+
+    def status_of(i, number):
+        present = GRADUATES[i][1]
+        if number <= present:
+            return "late" if number == 3 and present == 10 else "present"
+        return "excused" if number == present + 1 else "absent"
+
     ideas = ("Tailoring: blouses and school uniforms", "Ducks and chickens: eggs for the market",
              "Grocery corner shop", "Cattle fattening for Eid", "Beauty parlour at home", "Handmade nakshi kantha")
-    for i, (person, (_name, _days, status)) in enumerate(zip(people, GRADUATES)):
-        sheet = canvases.open_canvas(person)
-        canvases.add_item(person.user, sheet, "value_propositions", ideas[i % len(ideas)], sheet.revision)
-        if status in ("submitted", "approved"):
-            canvases.submit(person.user, sheet, sheet.revision)
-        if status == "approved":
-            canvases.review(facilitator, sheet, "approve", "", None, sheet.revision)
+    batch, enrolments = certifiable_batch(
+        trainer, partner, [facilitator], people, status_of=status_of, marker=facilitator, reviewer=facilitator,
+        plans=[status for _name, _days, status in GRADUATES], notes=[ideas[i % len(ideas)] for i in range(len(people))],
+        venue="Rupsha Union Parishad hall", first_day=today() - timedelta(days=32))
     issued = certificates.issue_all_eligible(trainer, batch)
     by_person = {c.participant_id: c for c in issued}
     certificates.issue(trainer, enrolments[7], override_reason="Missed two days when the ferry stopped; "
@@ -126,15 +116,11 @@ def seed_certificates(trainer, partner, facilitator) -> dict:
 
 
 def certificate_holder_line() -> str:
-    from sqlalchemy import select
-
-    from edt.modules.participants.models import Participant
-
     code = db.session.scalar(select(Participant.code).where(Participant.full_name == GRADUATES[0][0]))
     return f"\n  a participant with a certificate: {code}; PIN {DEMO_PIN}" if code else ""
 
 
-# --- batches, days and attendance (issue 4) -------------------------------------------------------
+# --- batches, days and attendance -----------------------------------------------------------------
 
 KHULNA_NAMES = (
     "আকলিমা খাতুন", "Rokeya Begum", "সাথী আক্তার", "Hasina Khatun", "মুক্তা রানী", "Laily Begum", "শিরিন সুলতানা",
@@ -155,8 +141,6 @@ HOLIDAYS = ((2, 21, "Language Martyrs' Day"), (3, 26, "Independence Day"), (4, 1
 
 def _working_days_back(start, count, off_weekdays, holidays):
     """The date `count` working days before `start` (or `start` itself when count is 0)."""
-    from datetime import timedelta
-
     day = start
     while count:
         day -= timedelta(days=1)
@@ -165,25 +149,10 @@ def _working_days_back(start, count, off_weekdays, holidays):
     return day
 
 
-def _mark(actor, batch, enrolments, days, pattern) -> None:
-    from edt.modules.attendance import services as attendance
-
-    for day in days:
-        entries = [attendance.Entry(enrolment_id=e.id, status=pattern(i, day.number))
-                   for i, e in enumerate(enrolments)]
-        attendance.save_day(actor, day, entries)
-
-
 def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, shirin) -> dict:
     """A Khulna batch on its fifth day (today, not yet marked: the facilitator's first task),
     with a drop-out, a transfer and two people at risk; a planned Khulna batch; a Jashore batch
     run by facilitator2; and the public holidays of this year and the next."""
-    from datetime import timedelta
-
-    from edt.clock import today
-    from edt.modules.batches import queries as batch_queries
-    from edt.modules.batches import services as batches
-
     now = today()
     for year in (now.year, now.year + 1):
         for month, day, name in HOLIDAYS:
@@ -217,7 +186,7 @@ def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, sh
             return "late"
         return "present"
 
-    _mark(facilitator, running, enrolments, past, khulna_pattern)
+    mark_attendance(facilitator, past, enrolments, khulna_pattern)
     if len(past) >= 3:
         batches.drop_out(facilitator, enrolments[20], on=past[2].date, reason="work")
 
@@ -233,12 +202,12 @@ def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, sh
                                          facilitator_ids=[facilitator2.id])
     jashore_people = [shirin] + [register(jashore, name, 50 + i) for i, name in enumerate(JASHORE_NAMES)]
     jashore_enrolments = batches.enrol(trainer, jashore_batch, jashore_people)
-    _mark(facilitator2, jashore_batch, jashore_enrolments, [d for d in jashore_batch.days if d.date <= now],
-          lambda i, number: "late" if i == 3 else "present")
+    mark_attendance(facilitator2, [d for d in jashore_batch.days if d.date <= now], jashore_enrolments,
+                    lambda i, number: "late" if i == 3 else "present")
     return {"running": running, "planned": planned, "jashore_batch": jashore_batch}
 
 
-# --- business plans: canvases and financial plans (issue 5) ---------------------------------------
+# --- business plans: canvases and financial plans -------------------------------------------------
 
 RAHIMA_CANVAS = {  # a tailoring business, in Bangla as she wrote it
     "value_propositions": ["মাপমতো সালোয়ার কামিজ ও স্কুল ইউনিফর্ম", "ঈদের আগে সময়মতো ডেলিভারি",
@@ -283,12 +252,6 @@ def seed_canvases(trainer, facilitator, facilitator2, rahima, shirin) -> dict:
     answered; Shirin's snack stall approved; a poultry canvas waiting for review; a grocery draft.
     Each with a financial plan; some notes written by the facilitator on the participant's behalf,
     and one earlier version restored."""
-    from sqlalchemy import select
-
-    from edt.modules.canvas import plan
-    from edt.modules.canvas import services as canvases
-    from edt.modules.participants.models import Participant
-
     def fill(person, items, *, author=None, name=""):
         sheet = canvases.open_canvas(person)
         if name:
@@ -356,7 +319,7 @@ def seed_canvases(trainer, facilitator, facilitator2, rahima, shirin) -> dict:
     return result
 
 
-# --- reports (issue 7) ------------------------------------------------------------------------
+# --- reports ----------------------------------------------------------------------------------
 
 REPORT_PARTNERS = (  # invented partner organisations: (name, district, weeks since their batch started)
     ("Padma Mohila Kalyan Samity", "Faridpur", 34), ("Meghna Unnayan Sangstha", "Narsingdi", 26),
@@ -374,14 +337,6 @@ def seed_reports(trainer) -> list:
     """Five finished batches of about twenty people with other partners in other districts, so the
     reports have something to show: attendance, a drop-out or two, business plans and
     certificates, some men, ages from about 20 to 50, and a few people without data-use consent."""
-    from datetime import timedelta
-
-    from edt.modules.attendance import services as attendance
-    from edt.modules.batches import services as batches
-    from edt.clock import today
-    from edt.modules.canvas import services as canvases
-    from edt.modules.certificates import services as certificates
-
     ideas = ("Tailoring and alterations", "Goat rearing", "Duck and chicken eggs", "Tea stall", "Handicrafts",
              "Mobile recharge and bKash point", "Vegetable vending", "Beauty parlour at home")
     finished = []
@@ -402,14 +357,9 @@ def seed_reports(trainer) -> list:
                                                 birth_year=1974 + (j * 7 + b * 3) % 32, district=district,
                                                 consent_data_use=(j + b) % 11 != 5, consent_photos=j % 4 == 0,
                                                 pin=None))
-        batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue=f"{district} NGO hall",
-                                     start_date=today() + timedelta(days=3), facilitator_ids=[staff.id])
-        enrolments = batches.enrol(trainer, batch, people)
-        first = today() - timedelta(weeks=weeks)
-        while first.weekday() in batch.off_weekdays:
-            first -= timedelta(days=1)
-        batches.move_day(trainer, batch.days[0], first, confirmed=True, shift_following=True)
-        days = sorted(batch.days, key=lambda d: d.number)
+        batch, enrolments = finished_batch(trainer, partner, [staff.id], people, venue=f"{district} NGO hall",
+                                           first_day=today() - timedelta(weeks=weeks), scheduled_in=3)
+        days = days_in_order(batch)
         leaver = enrolments[-2]
 
         def status(j, number):
@@ -425,32 +375,20 @@ def seed_reports(trainer) -> list:
             on_list = [(j, e) for j, e in enumerate(enrolments) if e.status == "active" or day.number < 4]
             attendance.save_day(staff, day, [attendance.Entry(enrolment_id=e.id, status=status(j, day.number))
                                              for j, e in on_list])
-        for j, person in enumerate(people[:-2] + people[-1:]):
-            sheet = canvases.open_canvas(person)
-            canvases.add_item(person.user, sheet, "value_propositions", ideas[(j + b) % len(ideas)], sheet.revision)
-            if j % 5 == 4:
-                continue  # still a draft
-            canvases.submit(person.user, sheet, sheet.revision)
-            if j % 3 != 1:
-                canvases.review(staff, sheet, "approve", "", None, sheet.revision)
+        for j, person in enumerate(people[:-2] + people[-1:]):  # the one who left has no plan
+            status = "draft" if j % 5 == 4 else "approved" if j % 3 != 1 else "submitted"
+            business_plan(person, status, reviewer=staff, note=ideas[(j + b) % len(ideas)])
         certificates.issue_all_eligible(trainer, batch)
         finished.append(batch)
     return finished
 
 
-# --- data protection (issue 8) ----------------------------------------------------------------------
+# --- data protection --------------------------------------------------------------------------------
 
 def seed_privacy(trainer, facilitator, partner, rahima) -> None:
     """For the audit page and erasure: a participant who asked for her data to be erased (her code
     and counts stay, everything personal reads "[erased]"), the views of a record a facilitator
     made, and a refused attempt by a colleague of another partner."""
-    from sqlalchemy import select
-
-    from edt import audit
-    from edt.modules.accounts.models import User
-    from edt.modules.canvas import services as canvases
-    from edt.modules.privacy import services as privacy
-
     leaving = participants.register(trainer, partner_id=partner.id, full_name="Morjina Khatun", gender="woman",
                                     birth_year=1992, district=partner.district, phone="01711000111",
                                     consent_data_use=True, pin=DEMO_PIN)
