@@ -14,6 +14,8 @@ Three more kinds of user get exactly what another column says (SAME_AS):
 - deactivated_facilitator: world.facilitator (who runs every Khulna batch) deactivated by a
   master trainer while logged in; the session made before keeps being sent: gets what an
   anonymous visitor gets."""
+from string import Formatter
+
 import pytest
 
 from edt.extensions import db
@@ -21,7 +23,7 @@ from edt.modules.accounts import services as accounts
 from edt.security import Role
 
 from tests.conftest import csrf_token
-from tests.factories import make_staff
+from tests.factories import batch_world, canvas_world, certificate_world, make_staff, make_world, resume_world
 
 ROLES = ("anon", "participant", "facilitator", "other_facilitator", "master_trainer")
 SAME_AS = {"moved_facilitator": "other_facilitator", "stale_facilitator": "other_facilitator",
@@ -172,29 +174,31 @@ def ids(world) -> dict:
                         **getattr(world, "extra_ids", {})})
 
 
+PROVIDERS = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
+PLAIN_IDS = ("facilitator_id", "khulna_id", "participant_user_id", "participant_id", "participant_code")
+
+
+def provider_for(key):
+    """The builder of the records an id names: certificates, canvases, kept forms, else batches."""
+    return next((f for prefix, f in PROVIDERS.items() if key.startswith(prefix)), batch_world)
+
+
 class _Ids(dict):
-    """URL ids; the batch records (issue 4) are created only for rows whose URL needs them, so
-    other rows run on the plain world."""
+    """URL ids; the batch, canvas, certificate and kept-form records are created only for rows
+    whose URL needs them, so other rows run on the plain world."""
 
     def __init__(self, world, values):
         super().__init__(values)
         self.world = world
 
     def __missing__(self, key):
-        from tests.factories import batch_world, canvas_world, certificate_world, resume_world
-
-        # certificates: issue 6; canvas: issue 5; kept forms: issue 8; everything else: batches (issue 4)
-        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
-        provider = next((f for prefix, f in providers.items() if key.startswith(prefix)), batch_world)
-        extra = provider(self.world)
+        extra = provider_for(key)(self.world)
         if key in extra:
             self.update(extra)
             return self[key]
         raise KeyError(key)
 
     def _everything(self):
-        from tests.factories import batch_world, canvas_world, certificate_world, resume_world
-
         for provider in (batch_world, canvas_world, certificate_world, resume_world):
             self.update(provider(self.world))
 
@@ -237,14 +241,38 @@ def log_in_as(world, role, login):
         login(user_for(world, role))
 
 
+def fill_in(entry, values) -> tuple[str, dict]:
+    """The row's URL and form data with the ids filled in (building the records they name)."""
+    url = entry["url"].format_map(values)
+    return url, {k: v.format_map(values) if isinstance(v, str) else v for k, v in entry["data"].items()}
+
+
+def world_key(entry, role) -> tuple:
+    """What the row's world depends on: a moved facilitator or not, and which records its URL
+    names (in the order the URL names them, the order they are built in)."""
+    texts = [entry["url"], *(v for v in entry["data"].values() if isinstance(v, str))]
+    names = [name for text in texts for _, name, _, _ in Formatter().parse(text) if name]
+    providers = [provider_for(name).__name__ for name in names if name not in PLAIN_IDS]
+    return ("access", role in ("moved_facilitator", "stale_facilitator"), tuple(dict.fromkeys(providers)))
+
+
+def matrix_world(entry, role, worlds):
+    """The row's world before anyone logs in, built once per kind of row and restored after."""
+    def build():
+        world = make_world()
+        prepare(world, role)
+        fill_in(entry, ids(world))
+        return world
+
+    return worlds.get(world_key(entry, role), build)
+
+
 @pytest.mark.parametrize("role", EVERY_ROLE)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_access(endpoint, role, client, login, world):
+def test_access(endpoint, role, client, login, worlds):
     entry = MATRIX[endpoint]
-    prepare(world, role)
-    values = ids(world)
-    url = entry["url"].format_map(values)
-    data = {k: v.format_map(values) if isinstance(v, str) else v for k, v in entry["data"].items()}
+    world = matrix_world(entry, role, worlds)
+    url, data = fill_in(entry, ids(world))
     log_in_as(world, role, login)
     if entry["method"] == "GET":
         response = client.get(url)
