@@ -1,5 +1,5 @@
 """Attendance: the day page, "mark all present", the upsert, the sign-in sheet, the progress
-grid, summaries across a transfer, and the home pages (issue 4)."""
+grid, summaries across a transfer, and the home pages."""
 import io
 import threading
 from datetime import timedelta

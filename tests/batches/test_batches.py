@@ -1,5 +1,5 @@
 """Batches and training days: scheduling, holidays, moving days, scope, enrolment, drop-out and
-transfer (issue 4)."""
+transfer."""
 from datetime import date, timedelta
 
 import pytest

@@ -76,7 +76,7 @@ MATRIX = {
     # participants
     "participants.index": row("GET", "/participants/", R, 403, 200, 200, 200),
     "participants.set_pin": row("GET", "/participants/{participant_id}/pin", R, 403, 200, 404, 200),
-    # batches, training days, enrolment, holidays, roster import (issue 4)
+    # batches, training days, enrolment, holidays, roster import
     "batches.index": row("GET", "/batches/", R, 403, 200, 200, 200),
     "batches.create": row("GET", "/batches/new", R, 403, 403, 403, 200),
     "batches.detail": row("GET", "/batches/{batch_id}", R, 403, 200, 404, 200),
@@ -93,15 +93,15 @@ MATRIX = {
     # an empty file for Khulna: the facilitator is told it is empty, the other one may not import for Khulna
     "batches.confirm_import": row("POST", "/batches/roster/import/confirm", R, 403, 400, 400, 400,
                                   data={"partner_id": "{khulna_id}", "csv_text": ""}),
-    # attendance (issue 4)
+    # attendance
     "attendance.mark": row("GET", "/attendance/days/{day_id}", R, 403, 200, 404, 200),
     "attendance.sheet": row("GET", "/attendance/days/{day_id}/sheet.pdf", R, 403, 200, 404, 200),
     "attendance.grid": row("GET", "/attendance/batches/{batch_id}", R, 403, 200, 404, 200),
-    # participants' full record (issue 4)
+    # participants' full record
     "participants.register": row("GET", "/participants/new", R, 403, 200, 200, 200),
     "participants.detail": row("GET", "/participants/{participant_id}", R, 403, 200, 404, 200),
     "participants.edit": row("GET", "/participants/{participant_id}/edit", R, 403, 200, 404, 200),
-    # certificates (issue 6): only master trainers issue, revoke, reissue and withdraw; facilitators
+    # certificates: only master trainers issue, revoke, reissue and withdraw; facilitators
     # see their batches' certificates read-only and download them; a participant downloads only
     # their own (world.participant holds none here: 404); the verify pages are public.
     "certificates.index": row("GET", "/certificates/", R, 403, 200, 200, 200),
@@ -118,7 +118,7 @@ MATRIX = {
     "certificates.withdraw": row("GET", "/certificates/{certificate_id}/withdraw", R, 403, 403, 403, 200),
     "certificates.verify": row("GET", "/verify", 200, 200, 200, 200, 200),
     "certificates.verify_code": row("GET", "/verify/{certificate_code}", 200, 200, 200, 200, 200),
-    # business plan (issue 5): world.participant's canvas (revision 1) in world.facilitator's batch.
+    # business plan: world.participant's canvas (revision 1) in world.facilitator's batch.
     # Writes that succeed or are refused with a message redirect; a review of a draft is a 400.
     "canvas.index": row("GET", "/canvas/", R, R, 200, 200, 200),
     "canvas.view": row("GET", "/canvas/{canvas_participant_id}", R, 200, 200, 404, 200),
@@ -141,7 +141,7 @@ MATRIX = {
     "canvas.plan": row("GET", "/canvas/{canvas_participant_id}/plan", R, 200, 200, 404, 200),
     "canvas.edit_plan": row("GET", "/canvas/{canvas_participant_id}/plan/edit", R, 200, 200, 404, 200),
     "canvas.download": row("GET", "/canvas/{canvas_participant_id}/pdf", R, 200, 200, 404, 200),
-    # reports (issue 7): the dashboard and its exports are for master trainers; a batch report and
+    # reports: the dashboard and its exports are for master trainers; a batch report and
     # its exports for the batch's facilitators and master trainers. Names need a reason (POST).
     "reports.dashboard": row("GET", "/reports/?district=Khulna", R, 403, 403, 403, 200),
     "reports.export_csv": row("GET", "/reports/export.csv?kind=participants", R, 403, 403, 403, 200),
@@ -150,7 +150,7 @@ MATRIX = {
     "reports.batch": row("GET", "/reports/batch/{batch_id}", R, 403, 200, 404, 200),
     "reports.batch_csv": row("GET", "/reports/batch/{batch_id}/export.csv?kind=attendance", R, 403, 200, 404, 200),
     "reports.batch_xlsx": row("GET", "/reports/batch/{batch_id}/export.xlsx", R, 403, 200, 404, 200),
-    # data protection (issue 8): the audit log and erasure are for master trainers; a kept form
+    # data protection: the audit log and erasure are for master trainers; a kept form
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),

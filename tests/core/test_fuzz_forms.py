@@ -1,4 +1,4 @@
-"""Bad input (issue 8): Hypothesis posts random and hostile values to every form of the app (very
+"""Bad input: Hypothesis posts random and hostile values to every form of the app (very
 long text, control characters, Bangla, HTML and SQL payloads, wrong types, missing fields, extra
 fields such as role, partner_id, is_enabled or status), as each relevant role. Whatever arrives:
 
@@ -231,12 +231,12 @@ SPECS = [
     Spec("certificates.reissue", "/certificates/{certificate_id}/reissue", {}, roles=MT_ONLY, examples=10),
     Spec("certificates.withdraw", "/certificates/{certificate_id}/withdraw", {}, roles=MT_ONLY, examples=10),
     Spec("certificates.verify_code", "/verify/{certificate_code}", {"name": "Rahela Begum"}, roles=("anon",)),
-    # data protection (issue 8)
+    # data protection
     Spec("privacy.erase", "/privacy/participants/{spare_participant_id}/erase", {"code": "{spare_code}"},
          roles=MT_ONLY),
     Spec("resume.discard", "/resume/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
          examples=10),
-    # reports (issue 7): the names export asks for a reason
+    # reports: the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},
          roles=MT_ONLY),
     # forms sent by GET: searches and filters

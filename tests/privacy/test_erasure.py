@@ -1,4 +1,4 @@
-"""Consent, erasure and retention (issue 8): erasing a participant leaves no personal data or free
+"""Consent, erasure and retention: erasing a participant leaves no personal data or free
 text anywhere in the database, keeps the code and the counts, withdraws certificates, closes the
 login and audits field names only; `retention` finds people with no activity for N years."""
 import json

@@ -1,4 +1,4 @@
-"""Sessions lose nothing (issue 8): a facilitator who opens the attendance page at 9:00 and saves at
+"""Sessions lose nothing: a facilitator who opens the attendance page at 9:00 and saves at
 15:00 is asked to log in, and the marks she sent are shown again, pre-filled, to save. The same for
 any form sent after the session ended or with a CSRF token made stale by a login in another tab.
 Nothing is ever saved without a fresh CSRF token from a live session."""

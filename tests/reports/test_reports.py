@@ -1,4 +1,4 @@
-"""Reports (issue 7): the dashboard's figures, the SQL twin of the certificate rule, small-cell
+"""Reports: the dashboard's figures, the SQL twin of the certificate rule, small-cell
 suppression, charts, the batch report, access, query counts and page weight.
 
 The exports are tested in test_reports_exports.py, on the same datasets built here."""
