@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edt import audit  # noqa: F401  (the append-only guard and the model are part of the schema)
 from edt import cards, cli, content, inputs, instruments, sessions
+from edt import demo_cli
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
@@ -57,6 +58,7 @@ def create_app(config=None) -> Flask:
     _quiet_query_strings()
     register(app)
     cli.register(app)
+    app.cli.add_command(demo_cli.seed_demo)
     _install_hooks(app)
 
     check_every_view_is_guarded(app)

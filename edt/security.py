@@ -13,6 +13,8 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.urls import iri_to_uri
 
+from edt import audit
+
 
 class Role(StrEnum):
     MASTER_TRAINER = "master_trainer"
@@ -34,8 +36,6 @@ def role_required(*roles: Role):
             if not current_user.is_authenticated:
                 return login_needed()
             if current_user.role not in allowed:
-                from edt import audit
-
                 audit.record(current_user, "refused", "page", request.endpoint, outcome="forbidden", commit=True)
                 abort(403)
             return view(*args, **kwargs)
@@ -78,8 +78,6 @@ def check_every_view_is_guarded(app) -> None:
 def scoped_or_404(obj, *, target_type: str, target_id, actor=None):
     """Return obj, or audit the refusal and answer 404 when the scoped query found nothing."""
     if obj is None:
-        from edt import audit
-
         audit.record(actor, "refused", target_type, target_id, outcome="not_found", commit=True)
         abort(404)
     return obj

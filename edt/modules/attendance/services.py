@@ -8,7 +8,7 @@ and is counted as a conflict in the audit).
 """
 from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -151,6 +151,14 @@ def day_roster(day: TrainingDay) -> list[Enrolment]:
 def day_marks(day: TrainingDay) -> dict[int, AttendanceMark]:
     return {m.enrolment_id: m for m in db.session.scalars(
         select(AttendanceMark).where(AttendanceMark.training_day_id == day.id))}
+
+
+def batch_day_counts(batch: Batch) -> dict[int, int]:
+    """How many marks each training day of the batch has: {training_day_id: count}."""
+    rows = db.session.execute(select(AttendanceMark.training_day_id, func.count())
+                              .join(TrainingDay, TrainingDay.id == AttendanceMark.training_day_id)
+                              .where(TrainingDay.batch_id == batch.id).group_by(AttendanceMark.training_day_id))
+    return dict(rows.all())
 
 
 def day_counts(day: TrainingDay) -> dict[str, int]:

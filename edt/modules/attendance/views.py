@@ -6,7 +6,9 @@ from edt.clock import today
 from edt import audit
 from edt.extensions import db
 from edt.modules.batches import queries as batch_queries
+from edt.modules.resume import services as resume
 from edt.security import STAFF, role_required
+from edt.signals import PagePart, page_parts
 
 from . import pdf, services
 from .forms import AttendanceForm
@@ -58,8 +60,6 @@ def _kept_form():
     token = request.args.get("resume")
     if not token:
         return None
-    from edt.modules.resume import services as resume
-
     stash = resume.take_up(current_user, token, path=request.path)
     return resume.as_form(stash) if stash is not None else None
 
@@ -115,3 +115,22 @@ def grid(batch_id):
     batch = batch_queries.batch_for(current_user, batch_id)
     return render_template("attendance/grid.html", grid=services.grid(batch), batch=batch, letters=LETTERS,
                            today=today())
+
+
+# --- this module's parts of lower modules' pages (edt.signals.page_parts) ----------------------
+
+@page_parts.connect_via("participants.detail")
+def _participant_batches(_page, *, actor, participant, **_objects):
+    """The participant's record: each batch they were in, with their attendance day by day."""
+    enrolments = batch_queries.participant_enrolments(participant.id)
+    return PagePart("attendance/_participant_batches.html", {
+        "enrolments": enrolments,
+        "summaries": services.summaries(list({e.batch_id for e in enrolments}), enrolments),
+        "reachable": batch_queries.reachable_ids(actor, [e.batch_id for e in enrolments])})
+
+
+@page_parts.connect_via("batches.detail")
+def _batch_attendance(_page, *, batch, enrolments, **_objects):
+    """The batch page: how many marks each day has, and each person's days attended."""
+    return PagePart(context={"summaries": services.summaries([batch.id], enrolments),
+                             "counts": services.batch_day_counts(batch)})

@@ -16,10 +16,13 @@ from sqlalchemy.orm import selectinload
 
 from edt.clock import today
 from edt.extensions import db
+from edt.modules.accounts.models import User
 from edt.modules.participants.models import Participant
+from edt.modules.participants.queries import scope as participant_scope
 from edt.security import Role, scoped_or_404
 
 from .models import Batch, Enrolment, Holiday, TrainingDay, batch_facilitator
+
 
 def _acts_as_facilitator(user) -> bool:
     return (user is not None and user.role == Role.FACILITATOR and bool(user.is_enabled)
@@ -141,8 +144,6 @@ def batch_roster(batch: Batch) -> list[Enrolment]:
 
 def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Participant]:
     """Participants of a partner, in the user's reach, with no active enrolment anywhere."""
-    from edt.modules.participants.queries import scope as participant_scope
-
     busy = select(Enrolment.participant_id).where(Enrolment.status == "active")
     return list(db.session.scalars(
         participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
@@ -192,8 +193,6 @@ def days_between(user, start: date, end: date) -> list[TrainingDay]:
 
 
 def facilitators_of(partner_id: int | None = None):
-    from edt.modules.accounts.models import User
-
     stmt = select(User).where(User.role == Role.FACILITATOR, User.is_enabled.is_(True))
     if partner_id:
         stmt = stmt.where(User.partner_id == partner_id)
@@ -201,7 +200,5 @@ def facilitators_of(partner_id: int | None = None):
 
 
 def master_trainers():
-    from edt.modules.accounts.models import User
-
     return list(db.session.scalars(select(User).where(User.role == Role.MASTER_TRAINER, User.is_enabled.is_(True))
                                    .order_by(User.display_name, User.username)))

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from edt import audit, throttle
+from edt.clock import today, utcnow
 from edt.errors import RuleError
-from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant
+from edt.modules.participants.queries import scope as participant_scope
 from edt.places import DISTRICTS
 from edt.security import Role
 from edt.signals import staff_reach_changed
@@ -25,7 +26,6 @@ from edt.signals import staff_reach_changed
 from . import queries
 from .models import (DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, Enrolment, Holiday, TrainingDay,
                      batch_facilitator)
-from edt.clock import today
 
 WINDOW = timedelta(days=366)  # dates further than a year from today are a typing mistake
 
@@ -426,8 +426,6 @@ def transfer(actor: User, enrolment: Enrolment, target: Batch, *, on: date | Non
 
 def participants_by_codes(actor: User, codes: Iterable[str]) -> list[Participant]:
     """Participants in the actor's reach for a list of codes; unknown codes raise one message."""
-    from edt.modules.participants.queries import scope as participant_scope
-
     wanted = {c.strip().upper() for c in codes if c and c.strip()}
     if not wanted:
         return []

@@ -1,7 +1,7 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from edt.clock import today
 from edt.errors import attach
@@ -10,11 +10,12 @@ from edt.modules.accounts.forms import ConfirmForm
 from edt.modules.accounts.models import Partner
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, Role, role_required, scoped_or_404
+from edt.signals import collect_parts
 
 from . import queries, roster, services
 from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
                     MoveDayForm, TransferForm)
-from .models import Batch, Holiday, TrainingDay
+from .models import Batch, Holiday
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 PER_PAGE = 50
@@ -77,20 +78,9 @@ def create():
     return render_template("batches/form.html", form=form, batch=None), 400 if form.errors else 200
 
 
-def _day_counts(batch: Batch) -> dict[int, int]:
-    from edt.modules.attendance.models import AttendanceMark
-
-    rows = db.session.execute(select(AttendanceMark.training_day_id, func.count())
-                              .join(TrainingDay, TrainingDay.id == AttendanceMark.training_day_id)
-                              .where(TrainingDay.batch_id == batch.id).group_by(AttendanceMark.training_day_id))
-    return dict(rows.all())
-
-
 @bp.route("/<int:batch_id>")
 @role_required(*STAFF)
 def detail(batch_id):
-    from edt.modules.attendance.services import summaries
-
     batch = queries.batch_for(current_user, batch_id)
     enrolments = queries.batch_roster(batch)
     on_day = today()
@@ -99,10 +89,13 @@ def detail(batch_id):
     form = EnrolForm()
     candidates = queries.unenrolled_participants(current_user, batch.partner_id)
     form.participant_ids.choices = [(p.id, p.code) for p in candidates]
-    return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments,
-                           summaries=summaries([batch.id], enrolments), holidays=holidays,
-                           counts=_day_counts(batch), today=on_day, status=batch.status_on(on_day),
-                           active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm())
+    # The attendance module adds each day's mark count and each person's attendance (page_parts).
+    parts = {"counts": {}, "summaries": {},
+             **collect_parts("batches.detail", actor=current_user, batch=batch, enrolments=enrolments)}
+    return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments, holidays=holidays,
+                           today=on_day, status=batch.status_on(on_day),
+                           active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm(),
+                           **parts)
 
 
 @bp.route("/<int:batch_id>/edit", methods=["GET", "POST"])
@@ -172,8 +165,6 @@ def move_day(day_id):
 
 
 def ngettext_moved(n: int) -> str:
-    from flask_babel import ngettext
-
     return ngettext("%(num)d day moved.", "%(num)d days moved.", n) if n else _("Nothing changed.")
 
 

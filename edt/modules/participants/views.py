@@ -2,11 +2,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from edt.clock import today
 from edt import audit
 from edt.errors import attach
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, role_required, scoped_or_404
+from edt.signals import collect_parts
 
 from . import queries, services
 from .forms import ParticipantForm, PinForm
@@ -89,16 +89,11 @@ def register():
 @bp.route("/<int:participant_id>")
 @role_required(*STAFF)
 def detail(participant_id):
-    from edt.modules.attendance.services import summaries
-    from edt.modules.batches import queries as batch_queries
-
     participant = queries.participant_for(current_user, participant_id)
-    enrolments = batch_queries.participant_enrolments(participant.id)
-    reachable = {b for b in batch_queries.reachable_ids(current_user, [e.batch_id for e in enrolments])}
+    # The batches and attendance section comes from the modules above (edt.signals.page_parts).
+    parts = collect_parts("participants.detail", actor=current_user, participant=participant)
     audit.record(current_user, "participant_viewed", "participant", participant.id, commit=True)
-    return render_template("participants/detail.html", participant=participant, enrolments=enrolments,
-                           summaries=summaries(list({e.batch_id for e in enrolments}), enrolments),
-                           reachable=reachable, today=today())
+    return render_template("participants/detail.html", participant=participant, **parts)
 
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])

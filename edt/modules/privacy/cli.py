@@ -3,6 +3,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import queries, services
+
 
 @click.command("erase-participant")
 @click.argument("code")
@@ -10,8 +12,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def erase_participant(code, yes):
     """Erase a participant's personal data; the code and the counts stay."""
-    from . import queries, services
-
     participant = queries.participant_by_code(code)
     if participant is None:
         raise click.ClickException(f"No participant with the code {code!r}.")
@@ -37,8 +37,6 @@ def erase_participant(code, yes):
 @with_appcontext
 def retention(years, do_erase, yes):
     """List participants with no activity for N years; with --erase, erase them."""
-    from . import services
-
     years = years or int(current_app.config.get("RETENTION_YEARS", 5))
     rows = services.inactive(years)
     for participant, last in rows:
@@ -52,3 +50,6 @@ def retention(years, do_erase, yes):
     for participant, _last in rows:
         services.erase(None, participant, via="retention")
     click.echo(f"Erased {len(rows)} participant(s).")
+
+
+COMMANDS = [erase_participant, retention]
