@@ -400,8 +400,9 @@ def seed_reports(trainer) -> list:
                 full, gender = f"{EN_WOMEN[(j + 2 * b) % 10]} {EN_FAMILY[(j + b) % 5]}", "woman"
             people.append(participants.register(trainer, partner_id=partner.id, full_name=full, gender=gender,
                                                 birth_year=1974 + (j * 7 + b * 3) % 32, district=district,
-                                                consent_data_use=(j + b) % 11 != 5, consent_photos=j % 4 == 0,
-                                                pin=None))
+                                                consent_data_use=True, consent_photos=j % 4 == 0, pin=None))
+            if (j + b) % 11 == 5:  # agreed when registered, withdrew later: counted, never listed
+                people[-1].consent_data_use = False
         batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue=f"{district} NGO hall",
                                      start_date=today() + timedelta(days=3), facilitator_ids=[staff.id])
         enrolments = batches.enrol(trainer, batch, people)

@@ -21,7 +21,7 @@ from edt.modules.participants.models import Participant
 from edt.modules.participants.queries import scope as participant_scope
 from edt.security import Role, scoped_or_404
 
-from .models import Batch, Enrolment, Holiday, TrainingDay, batch_facilitator
+from .models import Batch, BatchStatus, Enrolment, EnrolmentStatus, Holiday, TrainingDay, batch_facilitator
 
 
 def _acts_as_facilitator(user) -> bool:
@@ -54,7 +54,7 @@ def scope(user, stmt: Select | None = None) -> Select:
     if user.role == Role.FACILITATOR:
         return stmt.where(Batch.id.in_(facilitated_ids(user)))
     own = (select(Enrolment.batch_id).join(Participant, Participant.id == Enrolment.participant_id)
-           .where(Participant.user_id == user.id, Enrolment.status == "active"))
+           .where(Participant.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE))
     return stmt.where(Batch.id.in_(own))
 
 
@@ -62,10 +62,10 @@ def status_clause(status: str, on: date):
     """SQL for a batch status on a date (the same rule as Batch.status_on)."""
     live = Batch.cancelled_at.is_(None)
     return {
-        "cancelled": Batch.cancelled_at.is_not(None),
-        "planned": and_(live, Batch.start_date > on),
-        "running": and_(live, Batch.start_date <= on, Batch.end_date >= on),
-        "completed": and_(live, Batch.end_date < on),
+        BatchStatus.CANCELLED: Batch.cancelled_at.is_not(None),
+        BatchStatus.PLANNED: and_(live, Batch.start_date > on),
+        BatchStatus.RUNNING: and_(live, Batch.start_date <= on, Batch.end_date >= on),
+        BatchStatus.COMPLETED: and_(live, Batch.end_date < on),
     }[status]
 
 
@@ -103,7 +103,7 @@ def facilitates(user, participant) -> bool:
     if user.role != Role.FACILITATOR:
         return False
     return bool(db.session.scalar(select(exists().where(
-        Enrolment.participant_id == participant.id, Enrolment.status == "active",
+        Enrolment.participant_id == participant.id, Enrolment.status == EnrolmentStatus.ACTIVE,
         Enrolment.batch_id.in_(facilitated_ids(user))))))
 
 
@@ -111,14 +111,14 @@ def list_batches(user, *, status: str = "", query: str = "", page: int = 1, per_
     """One page of batches in scope with their active enrolment counts; returns (rows, total),
     rows being (batch, enrolled). Three queries whatever the page size."""
     stmt = scope(user)
-    if status in ("planned", "running", "completed", "cancelled"):
+    if status in tuple(BatchStatus):
         stmt = stmt.where(status_clause(status, today()))
     query = (query or "").strip()
     if query:
         stmt = stmt.where(or_(func.lower(Batch.code).like(f"%{query.lower()}%"),
                               func.lower(Batch.venue).like(f"%{query.lower()}%")))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    enrolled = (select(func.count()).where(Enrolment.batch_id == Batch.id, Enrolment.status == "active")
+    enrolled = (select(func.count()).where(Enrolment.batch_id == Batch.id, Enrolment.status == EnrolmentStatus.ACTIVE)
                 .correlate(Batch).scalar_subquery())
     rows = db.session.execute(
         stmt.add_columns(enrolled).options(selectinload(Batch.facilitators))
@@ -128,7 +128,7 @@ def list_batches(user, *, status: str = "", query: str = "", page: int = 1, per_
 
 def active_count(batch_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Enrolment)
-                             .where(Enrolment.batch_id == batch_id, Enrolment.status == "active"))
+                             .where(Enrolment.batch_id == batch_id, Enrolment.status == EnrolmentStatus.ACTIVE))
 
 
 def batch_roster(batch: Batch) -> list[Enrolment]:
@@ -138,13 +138,13 @@ def batch_roster(batch: Batch) -> list[Enrolment]:
         .where(Enrolment.batch_id == batch.id)
         .options(selectinload(Enrolment.participant),
                  selectinload(Enrolment.transferred_to).joinedload(Enrolment.batch))
-        .order_by((Enrolment.status != "active"), Participant.code))
+        .order_by((Enrolment.status != EnrolmentStatus.ACTIVE), Participant.code))
     return list(rows)
 
 
 def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Participant]:
     """Participants of a partner, in the user's reach, with no active enrolment anywhere."""
-    busy = select(Enrolment.participant_id).where(Enrolment.status == "active")
+    busy = select(Enrolment.participant_id).where(Enrolment.status == EnrolmentStatus.ACTIVE)
     return list(db.session.scalars(
         participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
                                       Participant.id.not_in(busy))
@@ -153,7 +153,7 @@ def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Part
 
 def active_enrolment(participant_id: int) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.participant_id == participant_id,
-                                                     Enrolment.status == "active"))
+                                                     Enrolment.status == EnrolmentStatus.ACTIVE))
 
 
 def participant_enrolments(participant_id: int) -> list[Enrolment]:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from edt.clock import today
 from edt.errors import attach
 from edt.extensions import db
-from edt.modules.accounts.forms import ConfirmForm
+from edt.forms import ConfirmForm, partner_choices
 from edt.modules.accounts.models import Partner
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, Role, role_required, scoped_or_404
@@ -15,11 +15,13 @@ from edt.signals import collect_parts
 from . import queries, roster, services
 from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
                     MoveDayForm, TransferForm)
-from .models import Batch, Holiday
+from .models import Batch, BatchStatus, EnrolmentStatus, Holiday, LeavingReason
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 PER_PAGE = 50
-STATUS_FILTERS = ("running", "planned", "completed", "cancelled")
+for _enum in (BatchStatus, EnrolmentStatus, LeavingReason):  # their labels, for templates/batches/_labels.html
+    bp.add_app_template_global(_enum, _enum.__name__)
+STATUS_FILTERS = (BatchStatus.RUNNING, BatchStatus.PLANNED, BatchStatus.COMPLETED, BatchStatus.CANCELLED)
 
 
 def _staff_label(user) -> str:
@@ -54,7 +56,7 @@ def _fill_staff_choices(form, partner_id: int | None) -> None:
 def create():
     form = BatchForm()
     partners = all_partners()
-    form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in partners]
+    form.partner_id.choices = partner_choices(current_user, partners, empty=_("Choose…"))
     if request.method == "GET":
         form.master_trainer_id.data = current_user.id
         form.start_date.data = today()
@@ -278,27 +280,18 @@ def roster_template():
 
 
 def _import_choices(form) -> None:
-    if current_user.is_master_trainer:
-        form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in all_partners()]
-    else:
-        form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
+    form.partner_id.choices = partner_choices(current_user, all_partners(), empty=_("Choose…"))
     rows, _total = queries.list_batches(current_user, per_page=200)
     form.batch_id.choices = [(0, _("No batch now"))] + [
         (b.id, f"{b.code} · {b.partner.name}") for b, _n in rows
-        if b.status_on(today()) in ("planned", "running")]
+        if b.status_on(today()) in (BatchStatus.PLANNED, BatchStatus.RUNNING)]
 
 
 def _partner_for_import(partner_id) -> Partner:
     try:
-        partner_id = int(partner_id or 0)
-    except (TypeError, ValueError):
-        abort(400, _("Choose a partner organisation."))
-    if current_user.role == Role.FACILITATOR and partner_id != current_user.partner_id:
-        abort(400, _("You can register participants only for your own partner organisation."))
-    partner = db.session.get(Partner, partner_id) if partner_id else None
-    if partner is None:
-        abort(400, _("Choose a partner organisation."))
-    return partner
+        return services.import_partner(current_user, partner_id)
+    except services.BatchError as error:
+        abort(400, str(error))
 
 
 def _batch_for_import(batch_id):

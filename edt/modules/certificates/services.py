@@ -28,7 +28,7 @@ from edt import audit, throttle
 from edt.errors import RuleError
 from edt.clock import utcnow
 from edt.extensions import db
-from edt.modules.attendance import services as attendance
+from edt.modules.attendance import queries as attendance
 from edt.modules.batches.models import Batch, Enrolment
 from edt.clock import today
 from edt.modules.canvas.models import Canvas

@@ -25,6 +25,8 @@ class ParticipantError(RuleError):
 # A participant imported from a roster has no PIN until a facilitator sets one with them in
 # private; this marker is not a hash, so every login attempt is refused until then.
 NO_PIN = "!no-pin"
+NO_CONSENT = _l("We keep a record only with the person's agreement. Explain what we keep and why, then tick "
+                "this box once they agree.")
 ERASED_LOGIN = _l("This person's data was erased, so their login stays closed: no PIN can be set.")
 
 
@@ -56,10 +58,13 @@ def check_fields(*, full_name: str, gender: str, birth_year: int | None, distric
 
 
 def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth_year: int | None,
-             district: str, phone: str | None = None, consent_data_use: bool = False,
+             district: str, phone: str | None = None, consent_data_use: bool,
              consent_photos: bool = False, consent_date: date | None = None, pin: str | None,
              year: int | None = None, commit: bool = True) -> Participant:
-    """Register a participant. `pin=None` leaves the login closed until a PIN is set."""
+    """Register a participant who agreed that we keep their record. `pin=None` leaves the login
+    closed until a PIN is set."""
+    if not consent_data_use:
+        raise ParticipantError(NO_CONSENT, "consent_data_use")
     partner = db.session.get(Partner, partner_id)
     if partner is None or (actor.role == Role.FACILITATOR and actor.partner_id != partner_id):
         raise ParticipantError(_l("You can register participants only for your own partner organisation."),

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from edt import audit
 from edt.errors import attach
+from edt.forms import partner_choices
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, role_required, scoped_or_404
 from edt.signals import collect_parts
@@ -45,19 +46,11 @@ def set_pin(participant_id):
                            closed=participant.erased_at is not None), 400 if form.errors else 200
 
 
-def _partner_choices(form: ParticipantForm) -> None:
-    if current_user.is_master_trainer:
-        form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in all_partners()]
-    else:
-        form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
-
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*STAFF)
 def register():
     form = ParticipantForm()
-    _partner_choices(form)
+    form.partner_id.choices = partner_choices(current_user, all_partners(), empty=_("Choose…"))
     if request.method == "GET":
         partner_id = request.args.get("partner", 0, type=int)
         if not current_user.is_master_trainer:
@@ -67,22 +60,18 @@ def register():
         if partner:
             form.district.data = partner.district
     if form.validate_on_submit():
-        if not form.consent_data_use.data:
-            form.consent_data_use.errors.append(_("We keep a record only with the person's agreement. Explain what "
-                                                  "we keep and why, then tick this box once they agree."))
+        try:
+            participant = services.register(
+                current_user, partner_id=form.partner_id.data, full_name=form.full_name.data,
+                gender=form.gender.data, birth_year=form.birth_year.data, district=form.district.data,
+                phone=(form.phone.data or "").replace(" ", "") or None, consent_data_use=form.consent_data_use.data,
+                consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
+                pin=form.pin.data or None)
+        except services.ParticipantError as error:
+            attach(form, error, "full_name")
         else:
-            try:
-                participant = services.register(
-                    current_user, partner_id=form.partner_id.data, full_name=form.full_name.data,
-                    gender=form.gender.data, birth_year=form.birth_year.data, district=form.district.data,
-                    phone=(form.phone.data or "").replace(" ", "") or None, consent_data_use=True,
-                    consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
-                    pin=form.pin.data or None)
-            except services.ParticipantError as error:
-                attach(form, error, "full_name")
-            else:
-                flash(_("Registered %(code)s. Give the person their code.", code=participant.code), "ok")
-                return redirect(url_for("participants.detail", participant_id=participant.id))
+            flash(_("Registered %(code)s. Give the person their code.", code=participant.code), "ok")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
     return render_template("participants/form.html", form=form, participant=None), 400 if form.errors else 200
 
 

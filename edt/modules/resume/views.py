@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from edt.clock import TIMEZONE
 from edt import sessions
 from edt.extensions import db
-from edt.modules.accounts.forms import ConfirmForm
+from edt.forms import ConfirmForm
 from edt.modules.accounts.models import User
 from edt.security import ALL_ROLES, role_required, scoped_or_404
 
