@@ -5,7 +5,7 @@ from datetime import date
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
 from edt.modules.participants import services as participants
-from edt.security import Role
+from edt.security import SYSTEM, Role
 
 DEMO_PASSWORD = "edt-demo-password"
 DEMO_PIN = "482916"
@@ -13,13 +13,13 @@ YEAR = 2026
 
 
 def seed() -> dict:
-    khulna = accounts.save_partner(None, None, name="Shapla Development Trust", district="Khulna")
-    jashore = accounts.save_partner(None, None, name="Nodi Women's Forum", district="Jashore")
-    trainer = accounts.create_staff(None, username="trainer", password=DEMO_PASSWORD, role=Role.MASTER_TRAINER,
+    khulna = accounts.save_partner(SYSTEM, None, name="Shapla Development Trust", district="Khulna")
+    jashore = accounts.save_partner(SYSTEM, None, name="Nodi Women's Forum", district="Jashore")
+    trainer = accounts.create_staff(SYSTEM, username="trainer", password=DEMO_PASSWORD, role=Role.MASTER_TRAINER,
                                     display_name="Farzana Haque")
-    facilitator = accounts.create_staff(None, username="facilitator", password=DEMO_PASSWORD, role=Role.FACILITATOR,
+    facilitator = accounts.create_staff(SYSTEM, username="facilitator", password=DEMO_PASSWORD, role=Role.FACILITATOR,
                                         display_name="Nasrin Sultana", partner_id=khulna.id)
-    facilitator2 = accounts.create_staff(None, username="facilitator2", password=DEMO_PASSWORD,
+    facilitator2 = accounts.create_staff(SYSTEM, username="facilitator2", password=DEMO_PASSWORD,
                                          role=Role.FACILITATOR, display_name="Mahmudul Islam", partner_id=jashore.id)
     first = participants.register(trainer, partner_id=khulna.id, full_name="রহিমা খাতুন", gender="woman",
                                   birth_year=1994, district="Khulna", consent_data_use=True, consent_photos=False,
@@ -386,8 +386,8 @@ def seed_reports(trainer) -> list:
              "Mobile recharge and bKash point", "Vegetable vending", "Beauty parlour at home")
     finished = []
     for b, (name, district, weeks) in enumerate(REPORT_PARTNERS):
-        partner = accounts.save_partner(None, None, name=name, district=district)
-        staff = accounts.create_staff(None, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
+        partner = accounts.save_partner(SYSTEM, None, name=name, district=district)
+        staff = accounts.create_staff(SYSTEM, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
                                       password=DEMO_PASSWORD, role=Role.FACILITATOR,
                                       display_name=f"{district} facilitator", partner_id=partner.id)
         people = []

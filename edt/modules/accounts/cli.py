@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from edt import audit, throttle
 from edt.extensions import db
+from edt.security import SYSTEM
 
 from . import services
 from .models import Partner
@@ -26,7 +27,7 @@ def create_user(role, username, partner_name, display_name, password):
             raise click.ClickException(f"No partner named {partner_name!r}. Create it first on the partners page.")
         partner_id = partner.id
     try:
-        user = services.create_staff(None, username=username, password=password, role=role,
+        user = services.create_staff(SYSTEM, username=username, password=password, role=role,
                                      display_name=display_name, partner_id=partner_id)
     except services.AccountError as error:
         raise click.ClickException(str(error)) from error
@@ -43,7 +44,7 @@ def unlock(username):
     if not rows:
         raise click.ClickException(f"{username!r} has no failed attempts to clear.")
     subject = next((r.subject_id for r in rows if r.subject_id is not None), None)
-    audit.record(None, "login_lock_cleared", "user", subject,
+    audit.record(SYSTEM, "login_lock_cleared", "user", subject,
                  details={"failures": sum(r.count for r in rows), "refused": sum(r.refused for r in rows),
                           "was_locked": any(r.locked_at is not None for r in rows), "via": "command line"})
     db.session.commit()

@@ -9,16 +9,18 @@ and is counted as a conflict in the audit).
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from edt import audit
 from edt.clock import today, utcnow
 from edt.errors import RuleError
 from edt.extensions import db
-from edt.modules.batches.models import TrainingDay
+from edt.modules.batches.models import Enrolment, TrainingDay
+from edt.modules.participants.services import ERASED
 from edt.modules.batches.queries import runs_batch
 from edt.security import Role
+from edt.signals import erases
 
 from . import queries
 from .models import STATUSES, AttendanceMark, Mark
@@ -141,3 +143,16 @@ def save_day(actor, day: TrainingDay, entries: list[Entry]) -> SaveResult:
     db.session.commit()
     result.counts = queries.day_counts(day)
     return result
+
+
+@erases("attendance_mark.note")
+def _erase_notes(participant, **_context) -> list[str]:
+    """Erasure: the notes about the person's days are replaced; the marks stay (they are counted)."""
+    enrolments = list(db.session.scalars(select(Enrolment.id).where(Enrolment.participant_id == participant.id)))
+    if not enrolments:
+        return []
+    db.session.execute(update(AttendanceMark).where(AttendanceMark.enrolment_id.in_(enrolments),
+                                                    AttendanceMark.note != "")
+                       .values(note=ERASED).execution_options(synchronize_session=False))
+    return ["attendance_notes"]
+

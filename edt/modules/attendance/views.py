@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from edt.clock import today
 from edt import audit
-from edt.extensions import db
 from edt.modules.batches import queries as batch_queries
 from edt.modules.batches.models import EnrolmentStatus
 from edt.modules.resume import services as resume
@@ -70,7 +69,7 @@ def _kept_form():
 def mark(day_id):
     day = batch_queries.day_for(current_user, day_id)
     if request.method == "GET":
-        audit.record(current_user, "attendance_viewed", "training_day", day.id, commit=True)
+        audit.record(current_user, "attendance_viewed", "training_day", day.id)
         kept = _kept_form()
         if kept is not None:  # sent after the session ended: shown again, pre-filled, to save
             return _render_day(day, posted=kept, error=_("You were logged out before these marks were saved. "
@@ -82,8 +81,7 @@ def mark(day_id):
                            error=_("This form was open too long or was sent twice. Please reload and try again."))
     try:
         result = services.save_day(current_user, day, parse_entries(request.form))
-    except services.AttendanceError as error:
-        db.session.rollback()
+    except services.AttendanceError as error:  # refused before anything was written
         return _render_day(day, posted=request.form, error=str(error), status=400)
     counts = result.counts
     message = _("Saved day %(n)d: %(p)d present, %(l)d late, %(e)d excused, %(a)d absent.", n=day.number,
@@ -104,8 +102,7 @@ def sheet(day_id):
                   if e.status == EnrolmentStatus.ACTIVE or e.ended_on >= day.date]
     data = pdf.sign_in_sheet(day, enrolments,
                              facilitators=[f.display_name or f.username for f in day.batch.facilitators])
-    audit.record(current_user, "signin_sheet_exported", "training_day", day.id, details={"rows": len(enrolments)},
-                 commit=True)
+    audit.record(current_user, "signin_sheet_exported", "training_day", day.id, details={"rows": len(enrolments)})
     filename = f"sign-in-{day.batch.code}-day{day.number:02d}.pdf"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename={filename}"})

@@ -3,6 +3,7 @@ import click
 from flask.cli import with_appcontext
 
 from edt import clock
+from edt.security import SYSTEM
 
 from . import queries, services
 
@@ -19,7 +20,7 @@ def holidays():
 def holidays_add(day, name):
     """Add a holiday: flask --app edt holidays add 2026-12-16 Victory Day"""
     try:
-        holiday = services.add_holiday(None, day.date(), " ".join(name))
+        holiday = services.add_holiday(SYSTEM, day.date(), " ".join(name))
     except services.BatchError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Added {holiday.date.isoformat()} {holiday.name}.")

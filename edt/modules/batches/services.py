@@ -20,7 +20,7 @@ from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant
 from edt.modules.participants.queries import scope as participant_scope
 from edt.places import DISTRICTS
-from edt.security import Role
+from edt.security import SYSTEM, Role, require
 from edt.signals import staff_reach_changed
 
 from . import queries
@@ -87,8 +87,7 @@ def next_batch_code(district: str, year: int) -> str:
 
 
 def _require_master(actor: User) -> None:
-    if actor is not None and actor.role != Role.MASTER_TRAINER:
-        raise BatchError(_l("Only master trainers schedule and change batches."))
+    require(actor, Role.MASTER_TRAINER, error=BatchError, message=_l("Only master trainers schedule and change batches."))
 
 
 def _staff_choices(partner_id: int, master_trainer_id: int | None, facilitator_ids: Iterable[int]):
@@ -206,7 +205,7 @@ def leave_batches_out_of_reach(user: User, actor: User | None = None, **_extra) 
 def _can_run(actor: User, batch: Batch) -> None:
     """Facilitators act only on the batches they run (queries.runs_batch; the views' scoped
     getters apply the same rule in SQL: defence in depth)."""
-    if actor is None or actor.role == Role.MASTER_TRAINER:
+    if actor is SYSTEM or (actor is not None and actor.role == Role.MASTER_TRAINER):
         return
     if not queries.runs_batch(actor, batch):
         raise BatchError(_l("You can change only the batches you facilitate."))

@@ -13,6 +13,7 @@ from edt.modules.accounts import services as accounts
 from edt.modules.accounts.models import Partner, User
 from edt.places import DISTRICTS
 from edt.security import Role
+from edt.signals import erases
 
 from .models import GENDERS, Participant
 from .queries import normalise_name
@@ -20,6 +21,10 @@ from .queries import normalise_name
 
 class ParticipantError(RuleError):
     """A participants rule was broken; the message is safe to show to the user."""
+
+
+ERASED = "[erased]"  # what replaces each erased text (so counts of notes and comments stay)
+CLOSED_LOGIN = "!erased"  # not a hash: every login attempt is refused
 
 
 # A participant imported from a roster has no PIN until a facilitator sets one with them in
@@ -133,3 +138,18 @@ def update(actor: User, participant: Participant, *, full_name: str, gender: str
     audit.record(actor, "participant_updated", "participant", participant.id, details={"fields": changed})
     db.session.commit()
     return changed
+
+
+@erases("participant.full_name", "participant.name_key", "participant.phone", "user.display_name",
+        "user.password_hash", "user.locale")
+def _erase_record(participant: Participant, **_context) -> list[str]:
+    """Erasure: the name and phone are replaced, consent is cleared and the login is closed for good
+    (every open session of theirs ends at the next request). The code, gender, district and
+    birth year stay: the programme counts them."""
+    participant.full_name, participant.name_key, participant.phone = ERASED, "", None
+    participant.consent_data_use, participant.consent_photos, participant.consent_date = False, False, today()
+    user = participant.user
+    user.is_enabled, user.password_hash, user.display_name, user.locale = False, CLOSED_LOGIN, "", None
+    user.session_version += 1
+    return ["full_name", "phone", "consent", "login"]
+

@@ -23,8 +23,7 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = queries.search(current_user, query, page=page, per_page=PER_PAGE)
     if query.strip():  # a search by name is a look into the registry: recorded, never its words
-        audit.record(current_user, "participants_searched", "participant", None, commit=True,
-                     details={"fields": ["q"], "results": total})
+        audit.record(current_user, "participants_searched", "participant", None, details={"fields": ["q"], "results": total})
     return render_template("participants/index.html", rows=rows, total=total, query=query, page=page,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
 
@@ -81,7 +80,7 @@ def detail(participant_id):
     participant = queries.participant_for(current_user, participant_id)
     # The batches and attendance section comes from the modules above (edt.signals.page_parts).
     parts = collect_parts("participants.detail", actor=current_user, participant=participant)
-    audit.record(current_user, "participant_viewed", "participant", participant.id, commit=True)
+    audit.record(current_user, "participant_viewed", "participant", participant.id)
     return render_template("participants/detail.html", participant=participant, **parts)
 
 
@@ -95,8 +94,7 @@ def edit(participant_id):
     del form.partner_id
     del form.pin
     if request.method == "GET":
-        audit.record(current_user, "participant_viewed", "participant", participant.id, details={"page": "edit"},
-                     commit=True)
+        audit.record(current_user, "participant_viewed", "participant", participant.id, details={"page": "edit"})
     if form.validate_on_submit():
         try:
             services.update(current_user, participant, full_name=form.full_name.data, gender=form.gender.data,

@@ -3,6 +3,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from edt.security import SYSTEM
+
 from . import queries, services
 
 
@@ -25,7 +27,7 @@ def erase_participant(code, yes):
         typed = click.prompt("Type the code again to confirm", default="", show_default=False)
         if typed.strip().upper() != participant.code.upper():
             raise click.ClickException("The code did not match. Nothing was erased.")
-    services.erase(None, participant, via="cli")
+    services.erase(SYSTEM, participant, via="cli")
     click.echo(f"Erased {participant.code}.")
 
 
@@ -48,7 +50,7 @@ def retention(years, do_erase, yes):
         click.confirm(f"Erase the personal data of these {len(rows)} participant(s)? This cannot be undone.",
                       abort=True)
     for participant, _last in rows:
-        services.erase(None, participant, via="retention")
+        services.erase(SYSTEM, participant, via="retention")
     click.echo(f"Erased {len(rows)} participant(s).")
 
 

@@ -27,7 +27,7 @@ def audit_log():
         action=form.action.data or "" if valid else "",
         since=form.since.data if valid else None, until=form.until.data if valid else None)
     # Audited first: the commit would expire the rows loaded for the page.
-    audit.record(current_user, "audit_log_viewed", None, None, details={"filters": filters.used}, commit=True)
+    audit.record(current_user, "audit_log_viewed", None, None, details={"filters": filters.used})
     rows, total = queries.search(filters, page=page, per_page=PER_PAGE)
     args = {name: request.args.get(name, "") for name in ("person", "code", "action", "since", "until")
             if request.args.get(name)}
@@ -57,7 +57,7 @@ def erase(participant_id):
         error = _("This participant's data was already erased.")
     if request.method == "GET":
         audit.record(current_user, "participant_viewed", "participant", participant.id,
-                     details={"page": "erase"}, commit=True)
+                     details={"page": "erase"})
     failed = bool(error or form.errors)
     return render_template("privacy/erase.html", participant=participant, form=form, error=error,
                            found=services.plan(participant) if participant.erased_at is None else None), (

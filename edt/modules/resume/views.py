@@ -57,7 +57,6 @@ def keep_for_after_login():
     if owner is None:
         return None
     stash = services.keep(owner, request.endpoint, request.path, request.form)
-    db.session.commit()
     flash(_("You were logged out, so this was not saved yet. Log in again: what you sent is kept, "
             "and you can send it again."), "warn")
     login = "accounts.participant_login" if owner.is_participant else "accounts.login"
@@ -79,7 +78,6 @@ def _stale_form(error):
             response = keep_for_after_login()
         elif services.keepable(request.endpoint, request.form, request.files):
             stash = services.keep(current_user, request.endpoint, request.path, request.form)
-            db.session.commit()
             flash(_("This form was opened before your latest login, so it was not saved yet. Check it "
                     "and send it again."), "warn")
             response = redirect(url_for("resume.review", token=stash.token))
