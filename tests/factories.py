@@ -125,7 +125,7 @@ def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(
 def enrol(batch, participants, actor=None):
     from edt.modules.batches import services as batches
 
-    return batches.enrol(actor, batch, list(participants))
+    return batches.enrol(actor or SYSTEM, batch, list(participants))
 
 
 def batch_world(world) -> dict:

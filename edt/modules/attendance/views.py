@@ -18,7 +18,7 @@ bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 bp.add_app_template_global(Mark, "Mark")  # the marks' labels and letters, in every template
 
 
-def _rows(day, enrolments, marks, *, prefill: bool, posted=None):
+def _rows(enrolments, marks, *, prefill: bool, posted=None):
     """Ready-made rows for the template: what each radio shows and what the page showed."""
     rows = []
     for enrolment in enrolments:
@@ -47,7 +47,7 @@ def _render_day(day, *, prefill=False, posted=None, error=None, status=200):
     for mark in marks.values():
         counts[mark.status] += 1
     return render_template(
-        "attendance/mark.html", day=day, batch=day.batch, rows=_rows(day, enrolments, marks, prefill=prefill,
+        "attendance/mark.html", day=day, batch=day.batch, rows=_rows(enrolments, marks, prefill=prefill,
                                                                      posted=posted),
         counts=counts, unmarked=len(enrolments) - len(marks), statuses=STATUSES, letters=LETTERS,
         form=AttendanceForm(), prefill=prefill, error=error, can_save=services.can_save(current_user, day), today=on_day,

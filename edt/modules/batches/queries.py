@@ -108,8 +108,8 @@ def facilitates(user, participant) -> bool:
 
 
 def list_batches(user, *, status: str = "", query: str = "", page: int = 1, per_page: int = 50):
-    """One page of batches in scope with their active enrolment counts; returns (rows, total),
-    rows being (batch, enrolled). Three queries whatever the page size."""
+    """One page of batches in scope with their active enrolment counts: (rows, page), rows being
+    (batch, enrolled) and page the db.paginate Pagination. Four queries whatever the page size."""
     stmt = scope(user)
     if status in tuple(BatchStatus):
         stmt = stmt.where(status_clause(status, today()))
@@ -117,13 +117,14 @@ def list_batches(user, *, status: str = "", query: str = "", page: int = 1, per_
     if query:
         stmt = stmt.where(or_(func.lower(Batch.code).like(f"%{query.lower()}%"),
                               func.lower(Batch.venue).like(f"%{query.lower()}%")))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    enrolled = (select(func.count()).where(Enrolment.batch_id == Batch.id, Enrolment.status == EnrolmentStatus.ACTIVE)
-                .correlate(Batch).scalar_subquery())
-    rows = db.session.execute(
-        stmt.add_columns(enrolled).options(selectinload(Batch.facilitators))
-        .order_by(Batch.start_date.desc(), Batch.code).limit(per_page).offset((page - 1) * per_page)).all()
-    return [(batch, count) for batch, count in rows], total
+    found = db.paginate(stmt.options(selectinload(Batch.facilitators)).order_by(Batch.start_date.desc(), Batch.code),
+                        page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+    ids = [batch.id for batch in found.items]
+    enrolled = dict(db.session.execute(
+        select(Enrolment.batch_id, func.count()).where(Enrolment.batch_id.in_(ids),
+                                                       Enrolment.status == EnrolmentStatus.ACTIVE)
+        .group_by(Enrolment.batch_id)).all()) if ids else {}
+    return [(batch, enrolled.get(batch.id, 0)) for batch in found.items], found
 
 
 def active_count(batch_id: int) -> int:
@@ -149,11 +150,6 @@ def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Part
         participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
                                       Participant.id.not_in(busy))
         .order_by(Participant.code).limit(limit)))
-
-
-def active_enrolment(participant_id: int) -> Enrolment | None:
-    return db.session.scalar(select(Enrolment).where(Enrolment.participant_id == participant_id,
-                                                     Enrolment.status == EnrolmentStatus.ACTIVE))
 
 
 def participant_enrolments(participant_id: int) -> list[Enrolment]:

@@ -37,10 +37,10 @@ def index():
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
     query = request.args.get("q", "")[:40]
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.list_batches(current_user, status=status, query=query, page=page, per_page=PER_PAGE)
-    return render_template("batches/index.html", rows=rows, total=total, status=status, query=query, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), today=today(),
+    rows, found = queries.list_batches(current_user, status=status, query=query,
+                                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    return render_template("batches/index.html", rows=rows, total=found.total, status=status, query=query,
+                           page=found.page, pages=max(found.pages, 1), today=today(),
                            statuses=STATUS_FILTERS)
 
 
@@ -281,7 +281,7 @@ def roster_template():
 
 def _import_choices(form) -> None:
     form.partner_id.choices = partner_choices(current_user, all_partners(), empty=_("Choose…"))
-    rows, _total = queries.list_batches(current_user, per_page=200)
+    rows, _page = queries.list_batches(current_user, per_page=200)
     form.batch_id.choices = [(0, _("No batch now"))] + [
         (b.id, f"{b.code} · {b.partner.name}") for b, _n in rows
         if b.status_on(today()) in (BatchStatus.PLANNED, BatchStatus.RUNNING)]

@@ -20,12 +20,12 @@ PER_PAGE = 50
 @role_required(*STAFF)
 def index():
     query = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.search(current_user, query, page=page, per_page=PER_PAGE)
+    found = queries.search(current_user, query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     if query.strip():  # a search by name is a look into the registry: recorded, never its words
-        audit.record(current_user, "participants_searched", "participant", None, details={"fields": ["q"], "results": total})
-    return render_template("participants/index.html", rows=rows, total=total, query=query, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
+        audit.record(current_user, "participants_searched", "participant", None,
+                     details={"fields": ["q"], "results": found.total})
+    return render_template("participants/index.html", rows=found.items, total=found.total, query=query,
+                           page=found.page, pages=max(found.pages, 1))
 
 
 @bp.route("/<int:participant_id>/pin", methods=["GET", "POST"])
