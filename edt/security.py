@@ -78,7 +78,7 @@ def role_required(*roles: Role):
 
 def login_needed():
     """The answer to a request that needs a login. Modules may register hooks in
-    app.extensions["edt.login_needed"] (the resume module keeps a form sent after the session
+    app.extensions["edt.login_needed"] (the kept_forms module keeps a form sent after the session
     ended, so nothing typed is lost); the first hook that returns a response wins."""
     for hook in current_app.extensions.get("edt.login_needed", ()):
         response = hook()

@@ -213,11 +213,11 @@ def certificate_world(world) -> dict:
 # --- data protection (issue 8) ----------------------------------------------------------------------
 
 def make_kept_form(owner, *, endpoint="canvas.add_item", path="/canvas/1/block/channels/add", fields=None):
-    """A form `owner` sent after their session ended, kept to be sent again (edt.modules.resume)."""
+    """A form `owner` sent after their session ended, kept to be sent again (edt.modules.kept_forms)."""
     from werkzeug.datastructures import MultiDict
 
     from edt.extensions import db
-    from edt.modules.resume import services as resume
+    from edt.modules.kept_forms import services as resume
 
     form = MultiDict(fields or [("text", "At the school gate"), ("base", "1")])
     stash = resume.keep(owner, endpoint, path, form)

@@ -21,7 +21,7 @@ from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
 from edt.modules.privacy import services as privacy
-from edt.modules.resume.models import FormStash
+from edt.modules.kept_forms.models import FormStash
 
 from .conftest import csrf_token
 from .factories import (PIN, make_canvas, make_certifiable_batch, make_kept_form, make_participant, make_plan)

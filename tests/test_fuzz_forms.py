@@ -235,7 +235,7 @@ SPECS = [
     # data protection (issue 8)
     Spec("privacy.erase", "/privacy/participants/{spare_participant_id}/erase", {"code": "{spare_code}"},
          roles=MT_ONLY),
-    Spec("resume.discard", "/resume/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
+    Spec("kept_forms.discard", "/kept-forms/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
          examples=10),
     # reports (issue 7): the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},

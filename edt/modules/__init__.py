@@ -17,11 +17,11 @@ from edt.modules.participants import views as participants
 from edt.modules.privacy import cli as privacy_cli
 from edt.modules.privacy import views as privacy
 from edt.modules.reports import views as reports
-from edt.modules.resume import views as resume
+from edt.modules.kept_forms import views as kept_forms
 from edt.modules.site import views as site
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
-              attendance.bp, certificates.bp, reports.bp, resume.bp, privacy.bp]
+              attendance.bp, certificates.bp, reports.bp, kept_forms.bp, privacy.bp]
 
 # Each module's flask commands (its cli.py), added to `flask --app edt`.
 COMMANDS = [*accounts_cli.COMMANDS, *batches_cli.COMMANDS, *privacy_cli.COMMANDS]

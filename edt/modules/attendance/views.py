@@ -6,7 +6,7 @@ from edt.clock import today
 from edt import audit
 from edt.modules.batches import queries as batch_queries
 from edt.modules.batches.models import EnrolmentStatus
-from edt.modules.resume import services as resume
+from edt.modules.kept_forms import services as kept_forms
 from edt.security import STAFF, role_required
 from edt.signals import PagePart, page_parts
 
@@ -56,12 +56,12 @@ def _render_day(day, *, prefill=False, posted=None, error=None, status=200):
 
 
 def _kept_form():
-    """The marks this user sent for this page after their session ended (edt.modules.resume)."""
-    token = request.args.get("resume")
+    """The marks this user sent for this page after their session ended (edt.modules.kept_forms)."""
+    token = request.args.get("kept")
     if not token:
         return None
-    stash = resume.take_up(current_user, token, path=request.path)
-    return resume.as_form(stash) if stash is not None else None
+    stash = kept_forms.take_up(current_user, token, path=request.path)
+    return kept_forms.as_form(stash) if stash is not None else None
 
 
 @bp.route("/days/<int:day_id>", methods=["GET", "POST"])

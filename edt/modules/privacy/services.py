@@ -26,7 +26,7 @@ from edt.modules.canvas.models import Canvas, CanvasComment, CanvasRevision, Fin
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
 from edt.modules.participants.services import ERASED  # noqa: F401  (the placeholder; the CLI and tests name it)
-from edt.modules.resume import services as resume
+from edt.modules.kept_forms import services as kept_forms
 from edt.security import Role, require
 from edt.signals import participant_erased
 
@@ -87,7 +87,7 @@ def erase(actor, participant: Participant, *, via: str = "page") -> ErasureSumma
     if participant.erased_at is not None:
         raise PrivacyError(_l("This participant's data was already erased."))
     counts = plan(participant)
-    kept = resume.count_for_participant(participant)
+    kept = kept_forms.count_for_participant(participant)
     fields = []
     for _receiver, erased in participant_erased.send(participant, actor=actor):
         fields += [name for name in erased or () if name not in fields]

@@ -47,7 +47,7 @@ def keep(owner, endpoint: str, path: str, form) -> FormStash:
     fields = [[name, value] for name, value in form.items(multi=True) if name not in NOT_COPIED]
     stash = FormStash(token=secrets.token_urlsafe(32), user_id=owner.id, endpoint=endpoint, path=path[:255],
                       fields=fields, created_at=now,
-                      expires_at=now + timedelta(hours=current_app.config["RESUME_HOURS"]))
+                      expires_at=now + timedelta(hours=current_app.config["KEPT_FORM_HOURS"]))
     db.session.add(stash)
     db.session.flush()
     audit.record(owner, "form_kept", "form_stash", stash.id, details={"endpoint": endpoint, "count": len(fields)})
@@ -70,7 +70,7 @@ def take_up(user, token: str, path: str | None = None) -> FormStash | None:
     """Claim a kept form for showing it again; it is deleted once it was sent successfully."""
     stash = claim(user, token, path)
     if stash is not None:
-        session["resume"] = {"token": stash.token, "path": stash.path}
+        session["kept_form"] = {"token": stash.token, "path": stash.path}
     return stash
 
 
