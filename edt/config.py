@@ -121,11 +121,11 @@ class Config:
     # Data protection (issue 8). SQL parameters (names, notes) never reach a log line or an
     # exception message, whatever the log level. Participants with no activity for
     # RETENTION_YEARS are listed by `flask --app edt retention` (and erased with --erase). A form
-    # sent after the session ended is kept server-side for RESUME_HOURS to be sent again after
+    # sent after the session ended is kept server-side for KEPT_FORM_HOURS to be sent again after
     # the login.
     SQLALCHEMY_ENGINE_OPTIONS = {**SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
     RETENTION_YEARS = int(_env("EDT_RETENTION_YEARS", 5))
-    RESUME_HOURS = int(_env("EDT_RESUME_HOURS", 12))
+    KEPT_FORM_HOURS = int(_env("EDT_KEPT_FORM_HOURS", _env("EDT_RESUME_HOURS", 12)))  # the old name still works
 
     # Reports (issue 7): the programme's target (Phase II: 6,000 people, 65% women) and the smallest
     # count shown in splits beyond master trainers and in every export (smaller ones read "<5").

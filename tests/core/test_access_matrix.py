@@ -154,8 +154,8 @@ MATRIX = {
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
-    "resume.review": row("GET", "/resume/{resume_token}", R, 404, 200, 404, 404),
-    "resume.discard": row("POST", "/resume/{resume_token}/discard", R, 404, R, 404, 404),
+    "kept_forms.review": row("GET", "/kept-forms/{resume_token}", R, 404, 200, 404, 404),
+    "kept_forms.discard": row("POST", "/kept-forms/{resume_token}/discard", R, 404, R, 404, 404),
 }
 
 

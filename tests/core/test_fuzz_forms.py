@@ -33,6 +33,7 @@ from edt.backup import fingerprint
 from edt.extensions import db
 from edt.forms import FIRST_DAY, LAST_DAY
 from edt.modules.accounts.models import User
+from edt.modules.attendance import queries as attendance_queries
 from edt.modules.attendance import services as attendance
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas
@@ -111,7 +112,7 @@ class Spec:
 
 def _attendance_form(ids):
     day = db.session.get(TrainingDay, ids["day_id"])
-    rows = [e.id for e in attendance.day_roster(day)]
+    rows = [e.id for e in attendance_queries.day_roster(day)]
     form = {"row": [str(r) for r in rows]}
     for r in rows:
         form.update({f"s-{r}": "present", f"n-{r}": "", f"ws-{r}": "", f"wn-{r}": "", f"pf-{r}": ""})
@@ -234,7 +235,7 @@ SPECS = [
     # data protection
     Spec("privacy.erase", "/privacy/participants/{spare_participant_id}/erase", {"code": "{spare_code}"},
          roles=MT_ONLY),
-    Spec("resume.discard", "/resume/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
+    Spec("kept_forms.discard", "/kept-forms/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
          examples=10),
     # reports: the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
+from edt.modules.attendance import queries as attendance_queries
 from edt.modules.attendance import services as attendance
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches import services as batch_services
@@ -252,7 +253,7 @@ def test_the_sql_rule_matches_the_certificate_page_for_every_person(app, world, 
 
 def test_attendance_counts_marks_carried_over_a_transfer_like_the_grid(app, world, dataset):
     batch_e = db.session.get(Batch, dataset.e.id)
-    summary = attendance.attendance_summary(batch_e)[dataset.moved.id]
+    summary = attendance_queries.summaries([batch_e.id])[dataset.moved.id]
     row = next(f for f in db.session.execute(queries.facts(world.trainer, Filter(batch_id=batch_e.id)))
                if f.enrolment_id == dataset.moved.id)
     assert summary.carried and row.marked == len(summary.marks) == 3
@@ -360,7 +361,7 @@ def test_batch_report_shows_days_risk_plans_certificates_and_comparison(client, 
     tables = Tables(html).tables
     day1 = tables["table-days"]["1"]  # day 1: present 3, late 1, excused 1, absent 1; all six on the list
     assert day1[1:7] == ["3", "1", "1", "1", "0", "67%"]
-    risky = [e.participant.code for e, _s in attendance.at_risk_for(world.facilitator, [dataset.c.id])]
+    risky = [e.participant.code for e, _s in attendance_queries.at_risk_for(world.facilitator, [dataset.c.id])]
     assert risky and all(code in html for code in risky)
     assert tables["table-canvases"]["none"] == ["5"]  # the person who moved is counted in batch E
     assert 'href="/certificates/batch/' in html and f"/reports/batch/{dataset.c.id}/export.xlsx" in html

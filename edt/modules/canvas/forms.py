@@ -1,5 +1,3 @@
-import re
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -7,59 +5,11 @@ from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from edt.content import CANVAS_BLOCKS
+from edt.forms import NumberField
 
 from .models import COMMENT_LENGTH, ITEM_LENGTH, MAX_ITEMS, NAME_LENGTH
 
-BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-NUMBER = re.compile(r"^\d+(\.\d{1,2})?$")
-MONEY_MAX = 100_000_000  # ten crore Taka: well beyond any plan here, small enough to catch typos
 PLAN_ROWS = 20
-
-
-def parse_number(text: str | None):
-    """'১,২০০', '1200', 'Tk 1,200.50' -> Decimal; '' -> None; anything else -> ValueError."""
-    text = (text or "").translate(BANGLA_DIGITS).strip()
-    text = re.sub(r"^(tk\.?|৳|taka|টাকা)\s*|\s*(tk\.?|৳|taka|টাকা)$", "", text, flags=re.I)
-    text = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
-    if text == "":
-        return None
-    if text.startswith("-"):
-        raise ValueError(_l("Write 0 or more: amounts cannot be negative."))
-    if not NUMBER.match(text):
-        raise ValueError(_l("Write a number, like 1200 or ১২০০ (at most 2 digits after the point)."))
-    try:
-        return Decimal(text)
-    except InvalidOperation as error:  # pragma: no cover - the pattern above already guards
-        raise ValueError(_l("Write a number, like 1200 or ১২০০.")) from error
-
-
-class NumberField(StringField):
-    """A text box for numbers typed in Latin or Bangla digits (a browser's type=number refuses
-    Bangla digits). `data` is a float, or None when left empty."""
-
-    def __init__(self, label=None, validators=None, *, maximum=MONEY_MAX, whole=False, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric" if whole else "decimal",
-                                                    "autocomplete": "off", "class": "num"})
-        super().__init__(label, validators, **kwargs)
-        self.maximum, self.whole = maximum, whole
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.raw = valuelist[0]
-        number = parse_number(valuelist[0])  # ValueError -> shown next to the field
-        if number is not None and number > self.maximum:
-            raise ValueError(_l("This number is too big (at most %(max)s).", max=f"{self.maximum:,}"))
-        if number is not None and self.whole and number != number.to_integral_value():
-            raise ValueError(_l("Write a whole number."))
-        self.data = None if number is None else float(number)
-
-    def _value(self):
-        if getattr(self, "raw", None) is not None:
-            return self.raw
-        if self.data is None:
-            return ""
-        return f"{self.data:.2f}".rstrip("0").rstrip(".")
 
 
 class BaseForm(FlaskForm):

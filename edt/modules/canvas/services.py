@@ -17,7 +17,9 @@ from edt.clock import utcnow
 from edt.content import CANVAS_BLOCKS
 from edt.extensions import db
 from edt.modules.accounts.models import User
+from edt.modules.participants.services import ERASED
 from edt.security import STAFF, Role
+from edt.signals import erases
 
 from . import plan as planning
 from .models import (COMMENT_LENGTH, ITEM_LENGTH, LOAN_METHODS, MAX_ITEMS, NAME_LENGTH, Canvas, CanvasComment,
@@ -407,3 +409,37 @@ def save_plan(actor, canvas: Canvas, data: planning.PlanInput, version: int | No
     db.session.commit()
     db.session.refresh(plan)
     return plan
+
+
+# --- erasure (edt.signals.participant_erased) --------------------------------------------------
+
+def _blank_items(blocks: dict | None) -> dict:
+    return {key: [ERASED for _item in items] for key, items in (blocks or {}).items()}
+
+
+def _blank_snapshot(snapshot: dict | None) -> dict:
+    snapshot = snapshot or {}
+    return {"business_name": ERASED if snapshot.get("business_name") else "",
+            "blocks": _blank_items(snapshot.get("blocks"))}
+
+
+@erases("canvas.business_name", "canvas.blocks", "canvas_revision.snapshot", "canvas_comment.body",
+        "plan_cost.name", "plan_product.name")
+def _erase_canvas(participant, **_context) -> list[str]:
+    """Erasure: every note, version and comment of the canvas and every line of its plan say
+    ERASED; how many there were, and the plan's figures, stay."""
+    canvas = db.session.scalar(select(Canvas).where(Canvas.participant_id == participant.id))
+    if canvas is None:
+        return []
+    canvas.business_name = ERASED if canvas.business_name else ""
+    canvas.blocks = _blank_items(canvas.blocks)
+    for revision in db.session.scalars(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id)):
+        revision.snapshot = _blank_snapshot(revision.snapshot)
+    db.session.execute(update(CanvasComment).where(CanvasComment.canvas_id == canvas.id)
+                       .values(body=ERASED).execution_options(synchronize_session=False))
+    plan_ids = select(FinancialPlan.id).where(FinancialPlan.canvas_id == canvas.id)
+    for model in (PlanCost, PlanProduct):
+        db.session.execute(update(model).where(model.plan_id.in_(plan_ids)).values(name=ERASED)
+                           .execution_options(synchronize_session=False))
+    return ["canvas", "canvas_revisions", "canvas_comments", "plan_lines"]
+

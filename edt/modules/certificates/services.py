@@ -28,12 +28,13 @@ from edt import audit, throttle
 from edt.errors import RuleError
 from edt.clock import utcnow
 from edt.extensions import db
-from edt.modules.attendance import services as attendance
+from edt.modules.attendance import queries as attendance
 from edt.modules.batches.models import Batch, Enrolment
 from edt.clock import today
 from edt.modules.canvas.models import Canvas
 from edt.modules.participants.models import Participant
-from edt.security import Role
+from edt.security import Role, require
+from edt.signals import erases
 
 from . import pdf, queries
 from .models import REASON_LENGTH, Certificate
@@ -185,8 +186,8 @@ def batch_problem(batch: Batch) -> str | None:
 # --- issuing ---------------------------------------------------------------------------------
 
 def _require_master(actor) -> None:
-    if actor is None or actor.role != Role.MASTER_TRAINER:
-        raise CertificateError(_l("Only master trainers issue, revoke and reissue certificates."))
+    require(actor, Role.MASTER_TRAINER, error=CertificateError,
+            message=_l("Only master trainers issue, revoke and reissue certificates."))
 
 
 def new_code() -> str:
@@ -472,3 +473,10 @@ def check_name(certificate: Certificate, typed_name: str, address: str) -> str:
                      outcome="refused", details={"checks": verdict.counts[p.scope], "per": per})
     db.session.commit()
     return MATCH if matches else MISMATCH
+
+
+@erases("certificate.holder_name", "certificate.override_reason", "certificate.status_reason")
+def _erase_certificates(participant, *, actor, **_context) -> list[str]:
+    """Erasure: every certificate of the person is withdrawn and its copy of their name deleted."""
+    return ["certificates"] if withdraw_for_participant(actor, participant, commit=False) else []
+

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from edt import audit
-from edt.modules.accounts.forms import ConfirmForm
+from edt.forms import ConfirmForm
 from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
 

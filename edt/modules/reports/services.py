@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from edt import audit
 from edt.errors import RuleError
 from edt.extensions import db
-from edt.modules.attendance import services as attendance
+from edt.modules.attendance import queries as attendance
 from edt.modules.batches.models import Batch
 from edt.clock import today
 from edt.modules.participants.models import GENDERS
