@@ -60,7 +60,7 @@ def register() -> None:
 
 def shaping_available() -> bool:
     try:
-        import uharfbuzz  # noqa: F401
+        import uharfbuzz  # noqa: F401  (a probe: is the optional shaping engine installed?)
     except ImportError:
         return False
     return True

@@ -20,6 +20,7 @@ from edt.modules.batches import services as batch_services
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.clock import today
 from edt.modules.canvas.models import Canvas
+from edt.modules.certificates import eligibility
 from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
@@ -262,7 +263,7 @@ def test_the_sql_rule_matches_the_certificate_page_for_every_person(app, world, 
             monkeypatch.setitem(current_app.config, key, value)
         for batch in (dataset.a, dataset.b, dataset.c, dataset.e):
             batch = db.session.get(Batch, batch.id)
-            eligible = {s.enrolment.id for s in certificates.standings(batch) if s.eligible}
+            eligible = {s.enrolment.id for s in eligibility.standings(batch) if s.eligible}
             facts = db.session.execute(queries.facts(world.trainer, Filter(batch_id=batch.id))).all()
             assert {f.enrolment_id for f in facts if f.completed} == eligible, (settings, batch.code)
         monkeypatch.undo()

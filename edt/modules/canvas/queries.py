@@ -4,6 +4,7 @@ A participant reaches only their own canvas. Staff reach canvases through `scope
 all of them, a facilitator those of the participants they work with. Lists and pages share the
 scope, so a list never shows what a page would refuse.
 """
+from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -84,6 +85,25 @@ def history(canvas: Canvas, *, page: int = 1, per_page: int = 20) -> tuple[list,
     by_number = {r.number: r for r in rows}
     pairs = [(by_number[n], by_number.get(n - 1)) for n in range(newest, oldest - 1, -1) if n in by_number]
     return pairs, total
+
+
+def changes(revision, previous) -> list[dict]:
+    """Per changed block: the notes added and removed (moves show as the new order)."""
+    before = (previous.snapshot if previous else {"business_name": "", "blocks": {}})
+    after = revision.snapshot
+    out = []
+    for key in revision.changed or []:
+        if key == "business_name":
+            out.append({"key": key, "label": gettext("Name of my business"), "added": [after.get("business_name", "")],
+                        "removed": [before.get("business_name", "")] if before.get("business_name") else [],
+                        "order": []})
+            continue
+        old, new = before.get("blocks", {}).get(key, []), after.get("blocks", {}).get(key, [])
+        added = [i for i in new if i not in old]
+        removed = [i for i in old if i not in new]
+        out.append({"key": key, "label": CANVAS_BLOCKS.get(key, (key,))[0], "added": added, "removed": removed,
+                    "order": new if not added and not removed else []})
+    return out
 
 
 def revision(canvas: Canvas, number: int, actor=None) -> CanvasRevision:

@@ -7,7 +7,7 @@ transfer is not a second person: the old enrolment ends as `transferred` and its
 day number in the new batch, the better mark winning, exactly as the attendance summary and the
 certificate rule count them. Cancelled batches train nobody and are left out of people's figures.
 
-"Completed" is the certificate rule (edt.modules.certificates.services.rule) written in SQL:
+"Completed" is the certificate rule (edt.modules.certificates.eligibility.rule) written in SQL:
 an active enrolment of a person not erased, at least `min_days` days attended, and a business
 plan in one of the rule's statuses. A test holds it equal to the certificate page's standings.
 
@@ -34,7 +34,7 @@ from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas, CanvasComment
-from edt.modules.certificates import services as certificate_rules
+from edt.modules.certificates import eligibility as certificate_rules
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
 from edt.security import Role
