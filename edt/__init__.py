@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edt import audit  # noqa: F401  (the append-only guard and the model are part of the schema)
-from edt import cards, cli, content, inputs, instruments, sessions
+from edt import cards, cli, content, formats, inputs, instruments, sessions
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
@@ -54,6 +54,7 @@ def create_app(config=None) -> Flask:
     content.init_app(app)
     cards.init_app(app)
     instruments.init_app(app)
+    formats.init_app(app)
     _quiet_query_strings()
     register(app)
     cli.register(app)

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import Canvas as PdfCanvas
 from reportlab.platypus import Paragraph
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -128,7 +128,7 @@ def paragraph(text, style_: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text, base), style_)
 
 
-class NeutralCanvas(Canvas):
+class NeutralCanvas(PdfCanvas):
     """A ReportLab canvas whose document information is neutral and fixed when it is made.
 
     `title` names the kind of document and at most a pseudonymous code or a serial, never a person

@@ -16,15 +16,14 @@ from edt.security import ALL_ROLES, STAFF, role_required
 from . import pdf, queries, services
 from . import plan as planning
 from .forms import BaseForm, BlockForm, CommentForm, ItemActionForm, ItemForm, NameForm, PlanForm, ReviewForm
-from .models import STATUSES
+from .models import CanvasStatus, status_label
 
 bp = Blueprint("canvas", __name__, url_prefix="/canvas")
 PER_PAGE = 50
 
 
-bp.add_app_template_filter(planning.tk, "tk")
-bp.add_app_template_filter(planning.num, "num")
-bp.add_app_template_filter(planning.when, "when")
+bp.add_app_template_global(status_label, "canvas_status")
+bp.add_app_template_global(CanvasStatus, "CanvasStatus")
 
 
 def _blocks(canvas, threads=None) -> list[dict]:
@@ -84,14 +83,12 @@ def index():
             abort(404)
         return redirect(url_for("canvas.view", participant_id=participant.id))
     status = request.args.get("status", "")
-    status = status if status in STATUSES + ("none",) else ""
+    status = status if status in (*CanvasStatus, "none") else ""
     query = request.args.get("q", "")[:40]
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total, counts = queries.list_canvases(current_user, status=status, query=query, page=page,
-                                                per_page=PER_PAGE)
-    return render_template("canvas/index.html", rows=rows, total=total, counts=counts, status=status,
-                           query=query, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-                           statuses=STATUSES)
+    pagination, rows, counts = queries.list_canvases(current_user, status=status, query=query,
+                                                     page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    return render_template("canvas/index.html", rows=rows, pagination=pagination, counts=counts, status=status,
+                           query=query, statuses=list(CanvasStatus))
 
 
 @bp.route("/<int:participant_id>")
@@ -289,12 +286,11 @@ def comment(participant_id):
 @role_required(*ALL_ROLES)
 def history(participant_id):
     participant, canvas = _load(participant_id)
-    page = max(request.args.get("page", 1, type=int), 1)
     _viewed(canvas, "history")  # first: its commit would expire what the page then loads
-    pairs, total = queries.history(canvas, page=page)
+    pagination, pairs = queries.history(canvas, page=request.args.get("page", 1, type=int))
     rows = [{"revision": rev, "changes": queries.changes(rev, prev)} for rev, prev in pairs]
-    return render_template("canvas/history.html", participant=participant, canvas=canvas, rows=rows, page=page,
-                           pages=max((total + 19) // 20, 1), form=BaseForm(formdata=None, base=canvas.revision))
+    return render_template("canvas/history.html", participant=participant, canvas=canvas, rows=rows,
+                           pagination=pagination, form=BaseForm(formdata=None, base=canvas.revision))
 
 
 @bp.route("/<int:participant_id>/history/<int:number>")

@@ -17,11 +17,11 @@ from edt.errors import RuleError
 from edt.extensions import db
 from edt.modules.attendance import services as attendance
 from edt.modules.batches.models import Batch, Enrolment
-from edt.modules.canvas.models import Canvas
+from edt.modules.canvas.models import Canvas, CanvasStatus
 from edt.modules.participants.models import Participant
 
 from . import queries
-from .models import Certificate
+from .models import Certificate, CertificateStatus
 
 
 class CertificateError(RuleError):
@@ -38,7 +38,7 @@ class Rule:
 
     @property
     def needs_approval(self) -> bool:
-        return self.canvas_statuses == ("approved",)
+        return self.canvas_statuses == (CanvasStatus.APPROVED,)
 
     @property
     def attended_statuses(self) -> tuple[str, ...]:
@@ -56,9 +56,10 @@ class Rule:
 
 def rule() -> Rule:
     config = current_app.config
-    status = config.get("CERTIFICATE_CANVAS_STATUS", "submitted")
+    status = config.get("CERTIFICATE_CANVAS_STATUS", CanvasStatus.SUBMITTED)
     return Rule(min_days=int(config.get("CERTIFICATE_MIN_DAYS", 8)),
-                canvas_statuses=("approved",) if status == "approved" else ("submitted", "approved"),
+                canvas_statuses=((CanvasStatus.APPROVED,) if status == CanvasStatus.APPROVED
+                                 else (CanvasStatus.SUBMITTED, CanvasStatus.APPROVED)),
                 count_excused=bool(config.get("CERTIFICATE_COUNT_EXCUSED", False)))
 
 
@@ -87,17 +88,17 @@ class Standing:
     def waiting(self) -> bool:
         """Eligible and without a certificate, and never revoked: "issue to all eligible" takes
         them. A revoked certificate is issued again only one person at a time, on purpose."""
-        revoked = any(c.status == "revoked" for c in self.history)
+        revoked = any(c.status == CertificateStatus.REVOKED for c in self.history)
         return self.eligible and self.certificate is None and not revoked
 
 
 def _canvas_words(status: str | None, the_rule: Rule) -> tuple[bool, str]:
     if status in the_rule.canvas_statuses:
-        words = _l("business plan approved") if status == "approved" else _l("business plan submitted")
+        words = _l("business plan approved") if status == CanvasStatus.APPROVED else _l("business plan submitted")
         return True, str(words)
     if status is None:
         return False, str(_l("no business plan yet"))
-    if status == "submitted":
+    if status == CanvasStatus.SUBMITTED:
         return False, str(_l("business plan submitted, not approved yet"))
     return False, str(_l("business plan not submitted yet"))
 
@@ -137,7 +138,7 @@ def standings(batch: Batch) -> list[Standing]:
         eligible = (days_ok and plan_ok and enrolment.status == "active"
                     and enrolment.participant.erased_at is None)
         mine = certificates.get(enrolment.id, [])
-        valid = next((c for c in mine if c.status == "valid"), None)
+        valid = next((c for c in mine if c.status == CertificateStatus.VALID), None)
         rows.append(Standing(enrolment=enrolment, attended=attended, total_days=total,
                              canvas_status=canvas_status, eligible=eligible, reasons=reasons,
                              certificate=valid, history=[c for c in mine if c is not valid]))

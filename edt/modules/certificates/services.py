@@ -31,7 +31,7 @@ from edt.security import Role
 
 from . import pdf, queries
 from .eligibility import CertificateError, batch_problem, standing_for, standings
-from .models import REASON_LENGTH, Certificate
+from .models import REASON_LENGTH, Certificate, CertificateStatus
 
 SERIAL_PREFIX = "EDT"
 CODE_CHARS = 26  # 26 Crockford base32 characters = 130 random bits
@@ -84,7 +84,7 @@ def _snapshot(enrolment: Enrolment, serial: str, actor) -> Certificate:
     days = sorted(batch.days, key=lambda d: d.number)
     start, end = (days[0].date, days[-1].date) if days else (batch.start_date, batch.end_date)
     return Certificate(serial=serial, code=code, participant_id=person.id, enrolment_id=enrolment.id,
-                       batch_id=batch.id, status="valid", holder_name=person.full_name,
+                       batch_id=batch.id, status=CertificateStatus.VALID, holder_name=person.full_name,
                        partner_name=batch.partner.name, training_start=start, training_end=end,
                        signatories=_signatories(), issued_on=today(),
                        verify_url=f"{current_app.config['PUBLIC_URL']}/verify/{code}",
@@ -162,12 +162,12 @@ def issue_all_eligible(actor, batch: Batch) -> list[Certificate]:
 
 def revoke(actor, certificate: Certificate, reason: str) -> None:
     _require_master(actor)
-    if certificate.status != "valid":
+    if certificate.status != CertificateStatus.VALID:
         raise CertificateError(_l("Only a valid certificate can be revoked."))
     reason = _clean_reason(reason)
     _check_reason(reason, _l("Write why the certificate is revoked (at least %(n)d characters).",
                              n=REASON_MIN))
-    certificate.status, certificate.status_reason = "revoked", reason
+    certificate.status, certificate.status_reason = CertificateStatus.REVOKED, reason
     certificate.status_at, certificate.status_by_id = utcnow(), actor.id
     audit.record(actor, "certificate_revoked", "certificate", certificate.id,
                  details={"fields": ["status", "status_reason"]})
@@ -178,13 +178,13 @@ def reissue(actor, certificate: Certificate) -> Certificate:
     """Replace a valid certificate by a new one (new serial and code) printed from the current
     registration: used to correct a name or print the current signatories."""
     _require_master(actor)
-    if certificate.status != "valid":
+    if certificate.status != CertificateStatus.VALID:
         raise CertificateError(_l("Only a valid certificate can be reissued. Issue a new one instead."))
     enrolment = certificate.enrolment
     if enrolment is None or certificate.participant is None or certificate.participant.erased_at is not None:
         raise CertificateError(_l("This certificate can no longer be reissued."))
     _lock_serials()
-    certificate.status, certificate.status_at, certificate.status_by_id = "replaced", utcnow(), actor.id
+    certificate.status, certificate.status_at, certificate.status_by_id = CertificateStatus.REPLACED, utcnow(), actor.id
     db.session.flush()  # the old one stops being valid before the new one is
     new = _snapshot(enrolment, _next_numbers(today().year, 1)[0], actor)
     new.override_reason, new.replaces_id = certificate.override_reason, certificate.id
@@ -197,7 +197,7 @@ def reissue(actor, certificate: Certificate) -> Certificate:
 
 
 def _erase(certificate: Certificate, actor) -> None:
-    certificate.status = "withdrawn"
+    certificate.status = CertificateStatus.WITHDRAWN
     certificate.holder_name = ""
     certificate.override_reason = None
     certificate.status_reason = None
@@ -208,7 +208,7 @@ def withdraw(actor, certificate: Certificate) -> None:
     """The holder asked for their data to be erased: the certificate says so on the verify page
     and its copy of their name is deleted."""
     _require_master(actor)
-    if certificate.status == "withdrawn":
+    if certificate.status == CertificateStatus.WITHDRAWN:
         raise CertificateError(_l("This certificate is already withdrawn."))
     _erase(certificate, actor)
     audit.record(actor, "certificate_withdrawn", "certificate", certificate.id,
@@ -219,7 +219,7 @@ def withdraw(actor, certificate: Certificate) -> None:
 def withdraw_for_participant(actor, participant: Participant, *, commit: bool = True) -> int:
     """Withdraw every certificate of a person (the erasure flow calls this); returns how many."""
     rows = list(db.session.scalars(select(Certificate).where(Certificate.participant_id == participant.id,
-                                                             Certificate.status != "withdrawn")))
+                                                             Certificate.status != CertificateStatus.WITHDRAWN)))
     for certificate in rows:
         _erase(certificate, actor)
         audit.record(actor, "certificate_withdrawn", "certificate", certificate.id,
@@ -232,7 +232,7 @@ def withdraw_for_participant(actor, participant: Participant, *, commit: bool = 
 # --- downloads -------------------------------------------------------------------------------
 
 def _downloadable(certificate: Certificate) -> None:
-    if certificate.status != "valid":
+    if certificate.status != CertificateStatus.VALID:
         raise CertificateError(_l("Only a valid certificate can be downloaded."))
 
 

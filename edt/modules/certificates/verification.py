@@ -7,7 +7,7 @@ from edt import audit, throttle
 from edt.extensions import db
 
 from . import queries
-from .models import Certificate
+from .models import Certificate, CertificateStatus
 
 # Name checks are an oracle by nature ("is the holder called X?"), so they are capped per
 # certificate and per client address group per day, in the one throttle. After a cap the page
@@ -48,7 +48,7 @@ def check_name(certificate: Certificate, typed_name: str, address: str) -> str:
     """Does the name written on the paper match the certificate's? MATCH, MISMATCH, or PAUSED
     once today's checks of this certificate or from this address are spent. Case, spacing and
     Unicode form do not matter. The typed name is compared and forgotten: never stored or logged."""
-    if certificate.status != "valid" or not certificate.holder_name:
+    if certificate.status != CertificateStatus.VALID or not certificate.holder_name:
         return MISMATCH
     certificate_id, holder_name = certificate.id, certificate.holder_name
     verdict = throttle.reserve([throttle.address_gate(throttle.VERIFY_NAME_ADDRESS, address),

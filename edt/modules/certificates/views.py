@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from edt import audit
+from edt.formats import long_date
 from edt.modules.accounts.forms import ConfirmForm
 from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
@@ -16,8 +17,10 @@ from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_re
 from . import eligibility, pdf, queries, services, verification
 from .eligibility import CertificateError
 from .forms import IssueForm, NameForm, RevokeForm, VerifyForm
+from .models import CertificateStatus
 
 bp = Blueprint("certificates", __name__)
+bp.add_app_template_global(CertificateStatus, "CertificateStatus")
 PER_PAGE = 50
 NOINDEX = "noindex, nofollow, noarchive"
 
@@ -42,10 +45,9 @@ def _pdf(data: bytes, filename: str, mimetype: str = "application/pdf") -> Respo
 @bp.route("/certificates/")
 @role_required(*STAFF)
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.list_batches(current_user, page=page, per_page=PER_PAGE)
-    return render_template("certificates/index.html", rows=rows, total=total, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
+    pagination, rows = queries.list_batches(current_user, page=request.args.get("page", 1, type=int),
+                                            per_page=PER_PAGE)
+    return render_template("certificates/index.html", rows=rows, pagination=pagination)
 
 
 @bp.route("/certificates/batch/<int:batch_id>")
@@ -209,7 +211,7 @@ def _not_found():
 
 def _result(certificate, form: NameForm, outcome=None):
     return render_template("certificates/verify_result.html", certificate=certificate, form=form, outcome=outcome,
-                           training=pdf.TRAINING, long_date=pdf.long_date)
+                           training=pdf.TRAINING, long_date=long_date)
 
 
 @bp.route("/verify")
