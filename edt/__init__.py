@@ -17,6 +17,7 @@ from edt import cards, cli, content, formats, inputs, instruments, sessions
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
+from edt.demo import cli as demo_cli
 from edt.modules import register
 from edt.security import check_every_view_is_guarded
 
@@ -58,6 +59,7 @@ def create_app(config=None) -> Flask:
     _quiet_query_strings()
     register(app)
     cli.register(app)
+    demo_cli.register(app)
     _install_hooks(app)
 
     check_every_view_is_guarded(app)
