@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from edt.clock import TIMEZONE_NAME
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,6 +71,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)  # the longest idle time (participants')
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long training day loses nothing
     BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE_NAME  # dates and times are shown in Bangladesh time (edt.formats)
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "edt" / "translations")
     LANGUAGES = ("en", "bn")
 

@@ -21,10 +21,11 @@ from edt.modules.batches import services as batch_services
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.clock import today
 from edt.modules.canvas.models import Canvas
+from edt.modules.certificates import eligibility
 from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
-from edt.modules.reports import charts, queries, services
+from edt.modules.reports import charts, queries, services, suppression
 from edt.modules.reports.queries import Filter
 from edt.places import DISTRICTS
 from edt.security import Role
@@ -245,7 +246,7 @@ def test_the_sql_rule_matches_the_certificate_page_for_every_person(app, world, 
             monkeypatch.setitem(current_app.config, key, value)
         for batch in (dataset.a, dataset.b, dataset.c, dataset.e):
             batch = db.session.get(Batch, batch.id)
-            eligible = {s.enrolment.id for s in certificates.standings(batch) if s.eligible}
+            eligible = {s.enrolment.id for s in eligibility.standings(batch) if s.eligible}
             facts = db.session.execute(queries.facts(world.trainer, Filter(batch_id=batch.id))).all()
             assert {f.enrolment_id for f in facts if f.completed} == eligible, (settings, batch.code)
         monkeypatch.undo()
@@ -313,13 +314,13 @@ def test_blank_filter_fields_mean_everything(client, login, world, dataset):
 # --- small cells -----------------------------------------------------------------------------------
 
 def test_suppression_hides_small_counts_and_the_one_cell_that_would_give_them_away():
-    assert services.suppress([12, 3, 0, 7], 5) == ["12", "<5", "0", "5+"]  # the smallest other is hidden too
-    assert services.suppress([12, 3, 2, 7], 5) == ["12", "<5", "<5", "7"]  # two hidden: their sum is all one learns
-    assert services.suppress([0, 0, 4], 5) == ["0", "0", "<5"]  # nothing else to hide: the total is "<5" too
-    assert services.suppress([9, 9], 5, forced={0}) == ["<5", "5+"]
-    assert services.suppress([5, 6, 0], 5) == ["5", "6", "0"]
-    assert services.shown_alone(4, 5) == "<5" and services.shown_alone(0, 5) == "0"
-    assert services.suppress([2, 8], 10) == ["<10", "<10"] and services.suppress([2, 18], 10) == ["<10", "10+"]
+    assert suppression.suppress([12, 3, 0, 7], 5) == ["12", "<5", "0", "5+"]  # the smallest other is hidden too
+    assert suppression.suppress([12, 3, 2, 7], 5) == ["12", "<5", "<5", "7"]  # two hidden: their sum is all one learns
+    assert suppression.suppress([0, 0, 4], 5) == ["0", "0", "<5"]  # nothing else to hide: the total is "<5" too
+    assert suppression.suppress([9, 9], 5, forced={0}) == ["<5", "5+"]
+    assert suppression.suppress([5, 6, 0], 5) == ["5", "6", "0"]
+    assert suppression.shown_alone(4, 5) == "<5" and suppression.shown_alone(0, 5) == "0"
+    assert suppression.suppress([2, 8], 10) == ["<10", "<10"] and suppression.suppress([2, 18], 10) == ["<10", "10+"]
 
 
 def test_lines_with_few_people_hide_every_figure_and_their_rate():

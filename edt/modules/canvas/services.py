@@ -23,7 +23,7 @@ from edt.signals import erases
 
 from . import plan as planning
 from .models import (COMMENT_LENGTH, ITEM_LENGTH, LOAN_METHODS, MAX_ITEMS, NAME_LENGTH, Canvas, CanvasComment,
-                     CanvasRevision, FinancialPlan, PlanCost, PlanProduct, empty_blocks)
+                     CanvasRevision, CanvasStatus, FinancialPlan, PlanCost, PlanProduct, empty_blocks)
 
 
 class CanvasError(RuleError):
@@ -56,7 +56,7 @@ def open_canvas(participant) -> Canvas:
     canvas = db.session.scalar(select(Canvas).where(Canvas.participant_id == participant.id))
     if canvas is not None:
         return canvas
-    canvas = Canvas(participant_id=participant.id, blocks=empty_blocks(), status="draft", revision=0)
+    canvas = Canvas(participant_id=participant.id, blocks=empty_blocks(), status=CanvasStatus.DRAFT, revision=0)
     db.session.add(canvas)
     try:
         db.session.commit()
@@ -123,7 +123,7 @@ def _save(actor, canvas: Canvas, base: int | None, new: dict, action: str, *, bl
         return False
     number, now = base + 1, utcnow()
     result = db.session.execute(
-        update(Canvas).where(Canvas.id == canvas.id, Canvas.revision == base, Canvas.status != "approved")
+        update(Canvas).where(Canvas.id == canvas.id, Canvas.revision == base, Canvas.status != CanvasStatus.APPROVED)
         .values(revision=number, blocks=new["blocks"], business_name=new["business_name"], updated_at=now,
                 updated_by_id=getattr(actor, "id", None))
         .execution_options(synchronize_session=False))
@@ -256,11 +256,11 @@ def _set_status(actor, canvas: Canvas, base: int | None, allowed_from: tuple, ne
 
 
 def submit(actor, canvas: Canvas, base: int | None) -> None:
-    if canvas.status not in ("draft", "changes_requested"):
+    if canvas.status not in (CanvasStatus.DRAFT, CanvasStatus.CHANGES_REQUESTED):
         raise CanvasError(_l("This canvas was already sent for review."))
     if canvas.item_count == 0:
         raise CanvasError(_l("Add at least one note to your canvas before you send it."))
-    _set_status(actor, canvas, base, ("draft", "changes_requested"), "submitted")
+    _set_status(actor, canvas, base, (CanvasStatus.DRAFT, CanvasStatus.CHANGES_REQUESTED), CanvasStatus.SUBMITTED)
     audit.record(actor, "canvas_submitted", "canvas", canvas.id)
     db.session.commit()
     db.session.refresh(canvas)
@@ -272,7 +272,7 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
         raise CanvasError(_l("Only a facilitator can review a canvas."))
     if decision not in ("approve", "changes"):
         raise CanvasError(_l("Choose approve or ask for changes."))
-    if canvas.status != "submitted":
+    if canvas.status != CanvasStatus.SUBMITTED:
         raise CanvasError(_l("Only a canvas sent for review can be approved or sent back."))
     body = (body or "").strip()
     if len(body) > COMMENT_LENGTH:
@@ -281,8 +281,8 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
         raise CanvasError(_l("Write what to change, so the participant knows what to do."))
     if block:
         _check_block(block)
-    status = "approved" if decision == "approve" else "changes_requested"
-    _set_status(actor, canvas, base, ("submitted",), status)
+    status = CanvasStatus.APPROVED if decision == "approve" else CanvasStatus.CHANGES_REQUESTED
+    _set_status(actor, canvas, base, (CanvasStatus.SUBMITTED,), status)
     if body:
         db.session.add(CanvasComment(canvas_id=canvas.id, block=block or None, author_id=actor.id, kind=status,
                                      body=body))
@@ -295,9 +295,9 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
 def reopen(actor, canvas: Canvas, base: int | None) -> None:
     if actor.role not in (Role.FACILITATOR, Role.MASTER_TRAINER):
         raise CanvasError(_l("Only a facilitator can reopen a canvas."))
-    if canvas.status != "approved":
+    if canvas.status != CanvasStatus.APPROVED:
         raise CanvasError(_l("This canvas is not approved, so it is already open."))
-    _set_status(actor, canvas, base, ("approved",), "draft")
+    _set_status(actor, canvas, base, (CanvasStatus.APPROVED,), CanvasStatus.DRAFT)
     db.session.add(CanvasComment(canvas_id=canvas.id, block=None, author_id=actor.id, kind="reopened",
                                  body=str(_l("Reopened for changes."))))
     audit.record(actor, "canvas_reopened", "canvas", canvas.id, details={"fields": ["status"]})

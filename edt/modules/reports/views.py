@@ -10,7 +10,7 @@ from flask_login import current_user
 from edt.modules.batches.queries import batch_for
 from edt.security import STAFF, Role, role_required, scoped_or_404
 
-from . import queries, services
+from . import queries, services, suppression
 from .forms import FilterForm, NamesForm
 from .queries import Filter
 
@@ -68,7 +68,7 @@ def dashboard():
         return render_template("reports/dashboard.html", form=form, board=None), 400
     flt = form.to_filter()
     return render_template("reports/dashboard.html", form=form, board=services.dashboard(current_user, flt, partners),
-                           args=flt.args(), kinds=services.KINDS, limit=services.threshold())
+                           args=flt.args(), kinds=services.KINDS, limit=suppression.threshold())
 
 
 @bp.route("/export.csv")
@@ -104,7 +104,7 @@ def export_names():
 def batch(batch_id):
     found = _batch(batch_id)
     return render_template("reports/batch.html", report=services.batch_report(current_user, found),
-                           kinds=services.KINDS, limit=services.threshold())
+                           kinds=services.KINDS, limit=suppression.threshold())
 
 
 @bp.route("/batch/<int:batch_id>/export.csv")
