@@ -34,7 +34,6 @@ from edt.extensions import db
 from edt.forms import FIRST_DAY, LAST_DAY
 from edt.modules.accounts.models import User
 from edt.modules.attendance import queries as attendance_queries
-from edt.modules.attendance import services as attendance
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas
 from edt.modules.certificates.models import Certificate

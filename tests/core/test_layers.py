@@ -52,3 +52,33 @@ def test_no_import_of_edt_hides_inside_a_function_without_a_reason():
                  if not reason]
     assert not offenders, (f"{len(offenders)} imports of edt.* inside functions (move each to the top of its file, "
                            "or say why on its line with `# noqa: <reason>`):\n" + "\n".join(offenders))
+
+
+def _names_defined_by_the_app_factory() -> set[str]:
+    tree = ast.parse((EDT / "__init__.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+    return names
+
+
+def test_no_module_imports_the_app_factory_package():
+    """`from edt import audit` imports the module edt.audit; `from edt import create_app` (or
+    `import edt`) would import the app factory package itself, which only the WSGI server and the
+    tests may do."""
+    factory = _names_defined_by_the_app_factory()
+    assert "create_app" in factory
+    offenders = []
+    for path in sorted(EDT.rglob("*.py")):
+        if path == EDT / "__init__.py" or "migrations" in path.relative_to(EDT).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import) and any(alias.name == "edt" for alias in node.names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: import edt")
+            if isinstance(node, ast.ImportFrom) and node.module == "edt" and node.level == 0:
+                offenders += [f"{path.relative_to(ROOT)}:{node.lineno}: from edt import {alias.name}"
+                              for alias in node.names if alias.name in factory]
+    assert not offenders, "\n".join(offenders)
