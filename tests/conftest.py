@@ -22,6 +22,14 @@ from . import factories
 TMP = Path(tempfile.mkdtemp(prefix="edt-tests-"))
 
 
+def _signature(folder) -> tuple:
+    """What a folder holds, by name, size and time: a test that edits a file gets a fresh parse."""
+    root = Path(folder)
+    if not root.is_dir():
+        return ()
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()))
+
+
 def _parsed_once(init, dirs, names):
     """create_app parses the curriculum, guide, cards and instruments (seconds of Markdown and
     YAML) and the suite makes dozens of apps on the same folders: the real loader runs once per
@@ -32,7 +40,7 @@ def _parsed_once(init, dirs, names):
         if app.debug:  # a debug app reloads changed files before each request: it keeps its own
             init(app)
             return
-        key = tuple(str(app.config[d]) for d in dirs)
+        key = tuple((str(app.config[d]), _signature(app.config[d])) for d in dirs)
         if key in parsed:
             app.extensions.update(parsed[key])
             return
