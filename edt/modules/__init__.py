@@ -11,6 +11,7 @@ from edt.modules.batches import views as batches
 from edt.modules.canvas import views as canvas
 from edt.modules.certificates import views as certificates
 from edt.modules.curriculum import views as curriculum
+from edt.modules.followup import views as followup
 from edt.modules.participants import views as participants
 from edt.modules.privacy import views as privacy
 from edt.modules.reports import views as reports
@@ -18,7 +19,7 @@ from edt.modules.resume import views as resume
 from edt.modules.site import views as site
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
-              attendance.bp, certificates.bp, reports.bp, resume.bp, privacy.bp]
+              attendance.bp, certificates.bp, followup.bp, reports.bp, resume.bp, privacy.bp]
 
 
 def register(app) -> None:

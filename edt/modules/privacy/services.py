@@ -15,7 +15,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from edt import audit
+from edt import audit, signals
 from edt.errors import RuleError
 from edt.clock import utcnow
 from edt.extensions import db
@@ -129,6 +129,8 @@ def erase(actor, participant: Participant, *, via: str = "page") -> ErasurePlan:
     certificates.withdraw_for_participant(actor, participant, commit=False)
     if counts.certificates:
         fields.append("certificates")
+    signals.participant_erased.send(participant, actor=actor)  # each module above erases its own rows
+    fields.append("follow_up")
     kept = resume.purge_for(user_ids=[participant.user_id],
                             paths=[f"/canvas/{participant.id}", f"/participants/{participant.id}"])
     counts.counts = {"canvas_notes": counts.canvas_notes, "revisions": counts.revisions,
