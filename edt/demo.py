@@ -4,6 +4,7 @@ from datetime import date
 
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
+from edt.modules.followup import demo as followup_demo
 from edt.modules.participants import services as participants
 from edt.security import Role
 
@@ -33,6 +34,7 @@ def seed() -> dict:
     seed_canvases(trainer, facilitator, facilitator2, first, second)  # issue 5
     seed_reports(trainer)  # issue 7
     seed_privacy(trainer, facilitator, khulna, first)  # issue 8
+    followup_demo.seed(trainer, khulna, facilitator, first)
     return {"trainer": trainer, "facilitator": facilitator, "facilitator2": facilitator2,
             "participants": [first, second]}
 
