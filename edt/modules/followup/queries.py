@@ -80,8 +80,19 @@ def _records(participant_ids: Select | list[int]) -> dict[tuple[int, int, str], 
     return {(r.participant_id, r.batch_id, r.stage): r for r in rows}
 
 
+def withdrawn_from(records: dict) -> dict[int, int]:
+    """Person id -> the stage (in months) at which they withdrew consent: from there on they are
+    not followed up; what happened before stays as it was."""
+    found: dict[int, int] = {}
+    for (pid, _b, key), record in records.items():
+        stage = rules.stage(key)
+        if record.status == FollowUpStatus.WITHDRAWN and stage is not None:
+            found[pid] = min(found.get(pid, stage.months), stage.months)
+    return found
+
+
 def _schedule(rows, records: dict, on: date) -> list[Visit]:
-    withdrawn = {pid for (pid, _b, _s), r in records.items() if r.status == FollowUpStatus.WITHDRAWN}
+    withdrawn = withdrawn_from(records)
     visits = []
     for enrolment, batch, person in rows:
         completed = enrolment.status == "active"
@@ -89,7 +100,7 @@ def _schedule(rows, records: dict, on: date) -> list[Visit]:
             record = records.get((person.id, batch.id, stage.key))
             if record is not None:
                 status = FollowUpStatus(record.status)
-            elif person.id in withdrawn:
+            elif person.id in withdrawn and stage.months >= withdrawn[person.id]:
                 status = FollowUpStatus.WITHDRAWN
             else:
                 status = rules.pending_status(stage, batch.end_date, on)
@@ -372,14 +383,14 @@ def _label(split: str, key: str) -> str:
 def cells(indicator: rules.Indicator, people: list[Person], records: dict, on: date) -> dict[tuple[str, str], Cell]:
     """The exact counts of one indicator for every split and category."""
     stage = rules.stage(indicator.stage)
-    withdrawn = {pid for (pid, _b, _s), r in records.items() if r.status == FollowUpStatus.WITHDRAWN}
+    withdrawn = withdrawn_from(records)
     out: dict[tuple[str, str], Cell] = {}
     for person in people:
         if stage.opens(person.last_day) > on:
             continue  # not yet due: in no denominator
         record = records.get((person.id, person.batch_id, stage.key))
-        is_withdrawn = person.id in withdrawn
-        reached = not is_withdrawn and record is not None and record.status == FollowUpStatus.DONE
+        reached = record is not None and record.status == FollowUpStatus.DONE
+        is_withdrawn = not reached and withdrawn.get(person.id, 99) <= stage.months
         counted = reached and rules.counts(indicator, record, intake_income=person.intake_income,
                                            support_until=person.support_from, last_day=person.last_day)
         for split, key in person.groups.items():
