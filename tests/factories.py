@@ -228,3 +228,38 @@ def resume_world(world) -> dict:
     stash = make_kept_form(world.facilitator, path=f"/canvas/{ids['canvas_participant_id']}/block/channels/add")
     world.resume_ids = {"resume_token": stash.token}
     return world.resume_ids
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+
+def make_finished_batch(world, people, *, days_ago=28):
+    """A Khulna batch run by world.facilitator whose last day was `days_ago` days ago, with
+    `people` enrolled (scheduled ahead, people enrolled, day 1 moved back)."""
+    from datetime import timedelta
+
+    from edt.clock import today
+    from edt.modules.batches import services as batches
+
+    batch = batches.create_batch(world.trainer, partner_id=world.khulna.id, district=None, venue="Hall",
+                                 start_date=today() + timedelta(days=3), off_days=set(),
+                                 facilitator_ids=[world.facilitator.id, *(f.id for f in world.co_facilitators)])
+    batches.enrol(world.trainer, batch, list(people))
+    last = today() - timedelta(days=days_ago)
+    batches.move_day(world.trainer, batch.days[0], last - timedelta(days=9), confirmed=True, shift_following=True)
+    db.session.refresh(batch)
+    return batch
+
+
+def followup_world(world) -> dict:
+    """A Khulna person who finished a batch four weeks ago (their 1-month visit is open), and a
+    line in world.participant's money book."""
+    from edt.clock import today
+    from edt.modules.followup import services as followups
+
+    if hasattr(world, "followup_ids"):
+        return world.followup_ids
+    person = make_participant(world.khulna, world.trainer, full_name="Followed Person")
+    batch = make_finished_batch(world, [person])
+    entry = followups.add_entry(world.participant.user, world.participant, category="sales", amount=500, on=today())
+    world.followup_ids = {"fu_participant_id": person.id, "fu_batch_id": batch.id, "fu_entry_id": entry.id}
+    return world.followup_ids

@@ -154,6 +154,21 @@ MATRIX = {
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
     "resume.review": row("GET", "/resume/{resume_token}", R, 404, 200, 404, 404),
     "resume.discard": row("POST", "/resume/{resume_token}/discard", R, 404, R, 404, 404),
+    # follow-ups: staff of the person's partner (whoever ran the batch) and master trainers; the money
+    # book is the participant's own; the outcome figures and the donor report are for master trainers.
+    "followup.index": row("GET", "/followups/", R, 403, 200, 200, 200),
+    "followup.record": row("GET", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1", R, 403, 200, 404, 200),
+    "followup.not_reached": row("POST", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1/not-reached",
+                                R, 403, R, 404, R),
+    "followup.person": row("GET", "/followups/people/{fu_participant_id}", R, 403, 200, 404, 200),
+    "followup.add_support": row("POST", "/followups/people/{fu_participant_id}/support", R, 403, R, 404, R,
+                                data={"kind": "mentoring", "given_on": "", "note": ""}),
+    "followup.book": row("GET", "/followups/book", R, 200, 403, 403, 403),
+    "followup.share": row("POST", "/followups/book/share", R, R, 403, 403, 403, data={"shared": "y"}),
+    "followup.delete_entry": row("POST", "/followups/book/{fu_entry_id}/delete", R, R, 403, 403, 403),
+    "followup.outcomes": row("GET", "/followups/outcomes", R, 403, 403, 403, 200),
+    "followup.outcomes_xlsx": row("GET", "/followups/outcomes.xlsx", R, 403, 403, 403, 200),
+    "followup.outcomes_csv": row("GET", "/followups/outcomes.csv?table=employed_6m", R, 403, 403, 403, 200),
 }
 
 
@@ -181,10 +196,10 @@ class _Ids(dict):
         self.world = world
 
     def __missing__(self, key):
-        from .factories import batch_world, canvas_world, certificate_world, resume_world
+        from .factories import batch_world, canvas_world, certificate_world, followup_world, resume_world
 
         # certificates: issue 6; canvas: issue 5; kept forms: issue 8; everything else: batches (issue 4)
-        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
+        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world, "fu": followup_world}
         provider = next((f for prefix, f in providers.items() if key.startswith(prefix)), batch_world)
         extra = provider(self.world)
         if key in extra:
@@ -193,9 +208,9 @@ class _Ids(dict):
         raise KeyError(key)
 
     def _everything(self):
-        from .factories import batch_world, canvas_world, certificate_world, resume_world
+        from .factories import batch_world, canvas_world, certificate_world, followup_world, resume_world
 
-        for provider in (batch_world, canvas_world, certificate_world, resume_world):
+        for provider in (batch_world, canvas_world, certificate_world, resume_world, followup_world):
             self.update(provider(self.world))
 
     def keys(self):  # `url.format(**ids(world))` needs every id up front

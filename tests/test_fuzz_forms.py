@@ -41,8 +41,8 @@ from edt.modules.participants.models import Participant
 from edt.security import Role
 
 from .conftest import csrf_token
-from .factories import (PIN, canvas_world, certificate_world, make_participant, make_plan, make_staff,
-                        resume_world)
+from .factories import (PIN, canvas_world, certificate_world, followup_world, make_participant, make_plan,
+                        make_staff, resume_world)
 from .test_access_matrix import MATRIX
 from .test_redirects import browser_resolves
 
@@ -239,7 +239,26 @@ SPECS = [
     # reports (issue 7): the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},
          roles=MT_ONLY),
+    # follow-ups: a visit, one-tap "not reached", support; the participant's own money book
+    Spec("followup.record", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1",
+         {"status": "done", "method": "home", "consent_confirmed": "y", "works_now": "self",
+          "business_started": "yes", "trade": "Tailoring", "still_running": "yes", "income_range": "2001-5000",
+          "days_worked": "20", "savings": "yes", "loan_source": "mfi", "support_since": ["mentoring"],
+          "needs": ["capital", "market"], "needs_note": "A second machine", "next_step": "Market visit"},
+         examples=30),
+    Spec("followup.not_reached", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1/not-reached", {},
+         examples=10),
+    Spec("followup.add_support", "/followups/people/{fu_participant_id}/support",
+         {"kind": "market", "given_on": "", "note": "Met the wholesaler"}, dates=("given_on",)),
+    Spec("followup.book", "/followups/book", {"category": "sales", "amount": "৫০০", "on": ""},
+         roles=("participant", "facilitator"), dates=("on",)),
+    Spec("followup.share", "/followups/book/share", {"shared": "y"}, roles=("participant", "facilitator"),
+         examples=10),
+    Spec("followup.delete_entry", "/followups/book/{fu_entry_id}/delete", {}, roles=("participant", "facilitator"),
+         examples=10),
     # forms sent by GET: searches and filters
+    Spec("followup.index", "/followups/", {"partner": "{khulna_id}"}, method="GET", examples=10),
+    Spec("followup.outcomes", "/followups/outcomes", {"cohort": ""}, method="GET", roles=MT_ONLY, examples=10),
     Spec("participants.index", "/participants/", {"q": "Rahima", "page": "1"}, method="GET"),
     Spec("batches.index", "/batches/", {"q": "KHU", "status": "running", "page": "1"}, method="GET"),
     Spec("canvas.index", "/canvas/", {"q": "KHU", "status": "draft", "page": "1"}, method="GET"),
@@ -272,7 +291,7 @@ def test_every_form_of_the_app_is_fuzzed(app):
 def fz(world, client, login, app):
     from edt.modules.canvas.plan import CostLine
 
-    ids = {**canvas_world(world), **certificate_world(world), **resume_world(world)}
+    ids = {**canvas_world(world), **certificate_world(world), **resume_world(world), **followup_world(world)}
     spare = make_staff(Role.FACILITATOR, world.khulna, username="spare")
     spare_participant = make_participant(world.khulna, world.trainer, full_name="Spare Person")
     other = make_participant(world.khulna, world.trainer, full_name="Not Yet Enrolled")
