@@ -399,3 +399,16 @@ def test_the_due_list_takes_the_same_queries_for_few_and_many_visits(world, clie
     many_page = client.get("/followups/").get_data(as_text=True)
     assert many_page.count('class="button secondary" type="submit">Not reached') == 20
     assert count_queries(client, "/followups/") == few
+
+
+def test_the_dashboard_outcomes_section_shows_the_outcome_pages_figures(world, client, login):
+    cohort_of_ten(world)
+    login(world.trainer)
+    page = client.get("/followups/outcomes").get_data(as_text=True)
+    board = client.get("/reports/").get_data(as_text=True)
+    section = re.search(r'<table class="num" id="table-outcomes">(.*?)</table>', board, re.S).group(1)
+    for indicator in rules.indicators():
+        line = re.search(rf'<tr data-key="{indicator.key}"><th scope="row">.*?</th>(.*?)</tr>', section, re.S).group(1)
+        total = screen_table(page, indicator.key)[0]
+        cells = [c.replace("&lt;", "<") for c in re.findall(r"<td>(.*?)</td>", line)]
+        assert cells == [total[2], total[3], *total[5:]]
