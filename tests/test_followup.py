@@ -412,3 +412,21 @@ def test_the_dashboard_outcomes_section_shows_the_outcome_pages_figures(world, c
         total = screen_table(page, indicator.key)[0]
         cells = [c.replace("&lt;", "<") for c in re.findall(r"<td>(.*?)</td>", line)]
         assert cells == [total[2], total[3], *total[5:]]
+
+
+def test_a_roster_may_carry_the_intake_columns(world):
+    from edt.modules.batches import roster
+
+    text = ("full_name,gender,birth_year,district,phone,consent_data_use,consent_photos,work_before,monthly_income,"
+            "household_size,runs_business\n"
+            "রহিমা খাতুন,woman,1994,Khulna,,yes,no,wage,1-2000,৪,হ্যাঁ\n"
+            "Shirin Akter,woman,1990,Khulna,,yes,no,,prefers not to say,,no\n")
+    check = roster.check(text, partner=world.khulna, actor=world.trainer)
+    assert check.ok, check.errors
+    created = roster.import_rows(world.trainer, partner=world.khulna, rows=check.rows, include=set())
+    first, second = (p for _row, p in created)
+    assert (first.intake_work, first.intake_income, first.intake_household, first.intake_business) == (
+        "wage", "1-2000", 4, "yes")
+    assert (second.intake_work, second.intake_income, second.intake_business) == (None, "undisclosed", "no")
+    bad = roster.check(text.replace("1-2000", "lots"), partner=world.khulna, actor=world.trainer)
+    assert [(row, column) for row, column, _m in bad.errors] == [(2, "monthly_income")]
