@@ -82,10 +82,12 @@ def index():
     partner_id = partner_id if partner_id in partners else 0
     groups, missed = queries.due_list(current_user, today(), partner_id=partner_id or None)
     shown = sum(len(b.visits) for group in groups.values() for b in group)
+    page = render_template("followup/index.html", groups=groups, missed=missed, partners=partners,
+                           partner_id=partner_id, today=today(), tap=NotReachedForm())
+    # recorded once the page is built: the commit would otherwise expire every row it shows
     audit.record(current_user, "follow_ups_listed", "follow_up", None, commit=True,
                  details={"visits": shown, "fields": ["partner"] if partner_id else []})
-    return render_template("followup/index.html", groups=groups, missed=missed, partners=partners,
-                           partner_id=partner_id, today=today(), tap=NotReachedForm())
+    return page
 
 
 def _visit(participant_id: int, batch_id: int, stage: str):
@@ -172,8 +174,9 @@ def _person_page(participant, support_form, status=200):
 @role_required(*STAFF)
 def person(participant_id):
     participant = queries.person_for(current_user, participant_id)
+    page = _person_page(participant, SupportForm())
     audit.record(current_user, "follow_up_viewed", "participant", participant.id, commit=True)
-    return _person_page(participant, SupportForm())
+    return page
 
 
 @bp.route("/people/<int:participant_id>/support", methods=["POST"])
