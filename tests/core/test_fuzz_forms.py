@@ -1,4 +1,4 @@
-"""Bad input (issue 8): Hypothesis posts random and hostile values to every form of the app (very
+"""Bad input: Hypothesis posts random and hostile values to every form of the app (very
 long text, control characters, Bangla, HTML and SQL payloads, wrong types, missing fields, extra
 fields such as role, partner_id, is_enabled or status), as each relevant role. Whatever arrives:
 
@@ -33,7 +33,7 @@ from edt.backup import fingerprint
 from edt.extensions import db
 from edt.forms import FIRST_DAY, LAST_DAY
 from edt.modules.accounts.models import User
-from edt.modules.attendance import services as attendance
+from edt.modules.attendance import queries as attendance_queries
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas
 from edt.modules.certificates.models import Certificate
@@ -111,7 +111,7 @@ class Spec:
 
 def _attendance_form(ids):
     day = db.session.get(TrainingDay, ids["day_id"])
-    rows = [e.id for e in attendance.day_roster(day)]
+    rows = [e.id for e in attendance_queries.day_roster(day)]
     form = {"row": [str(r) for r in rows]}
     for r in rows:
         form.update({f"s-{r}": "present", f"n-{r}": "", f"ws-{r}": "", f"wn-{r}": "", f"pf-{r}": ""})
@@ -235,12 +235,12 @@ SPECS = [
     Spec("certificates.reissue", "/certificates/{certificate_id}/reissue", {}, roles=MT_ONLY, examples=10),
     Spec("certificates.withdraw", "/certificates/{certificate_id}/withdraw", {}, roles=MT_ONLY, examples=10),
     Spec("certificates.verify_code", "/verify/{certificate_code}", {"name": "Rahela Begum"}, roles=("anon",)),
-    # data protection (issue 8)
+    # data protection
     Spec("privacy.erase", "/privacy/participants/{spare_participant_id}/erase", {"code": "{spare_code}"},
          roles=MT_ONLY),
-    Spec("resume.discard", "/resume/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
+    Spec("kept_forms.discard", "/kept-forms/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
          examples=10),
-    # reports (issue 7): the names export asks for a reason
+    # reports: the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},
          roles=MT_ONLY),
     # follow-ups: a visit, one-tap "not reached", support; the participant's own money book

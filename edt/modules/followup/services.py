@@ -189,7 +189,9 @@ def set_shared(actor, participant: Participant, shared: bool) -> MoneyBook:
 
 # --- erasure ------------------------------------------------------------------------------------------
 
-@signals.participant_erased.connect
+@signals.erases("participant.intake_work", "participant.intake_income_source", "participant.intake_income",
+                "participant.intake_business", "money_entry.direction", "money_entry.category", "follow_up.trade",
+                "follow_up.needs_note", "follow_up.next_step", "support_given.note")
 def erase(participant: Participant, actor=None, **_extra) -> list[str]:
     """Inside the erasure's transaction: the intake answers go, the money book goes, free text of
     visits and support is replaced; what the programme counts (statuses, answers chosen from
@@ -205,6 +207,5 @@ def erase(participant: Participant, actor=None, **_extra) -> list[str]:
     db.session.execute(update(SupportGiven).where(SupportGiven.participant_id == participant.id,
                                                   SupportGiven.note != "")
                        .values(note=ERASED).execution_options(synchronize_session=False))
-    return [*(f"participant.{name}" for name in INTAKE_FIELDS), "money_entry.*", "money_book.*",
-            "follow_up.trade", "follow_up.needs_note", "follow_up.next_step", "support_given.note"]
+    return ["intake", "money_book", "follow_up_notes", "support_notes"]
 
