@@ -16,6 +16,7 @@ from edt.modules.canvas import plan
 from edt.modules.canvas import services as canvas_services
 from edt.modules.canvas.queries import plan_of
 from edt.modules.certificates import services as certificates
+from edt.modules.followup import services as followups
 from edt.modules.participants import services as participants
 from edt.modules.kept_forms import services as resume
 from edt.security import SYSTEM, Role
@@ -197,3 +198,27 @@ def resume_world(world) -> dict:
     stash = make_kept_form(world.facilitator, path=f"/canvas/{ids['canvas_participant_id']}/block/channels/add")
     world.resume_ids = {"resume_token": stash.token}
     return world.resume_ids
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+
+def make_finished_batch(world, people, *, days_ago=28):
+    """A Khulna batch run by world.facilitator whose last day was `days_ago` days ago, with
+    `people` enrolled (scheduled ahead, people enrolled, day 1 moved back)."""
+    batch, _enrolments = builders.finished_batch(
+        world.trainer, world.khulna, [world.facilitator.id, *(f.id for f in world.co_facilitators)], people,
+        venue="Hall", first_day=today() - timedelta(days=days_ago + 9))
+    db.session.refresh(batch)
+    return batch
+
+
+def followup_world(world) -> dict:
+    """A Khulna person who finished a batch about four weeks ago (their 1-month visit is open), and
+    a line in world.participant's money book."""
+    if hasattr(world, "followup_ids"):
+        return world.followup_ids
+    person = make_participant(world.khulna, world.trainer, full_name="Followed Person")
+    batch = make_finished_batch(world, [person])
+    entry = followups.add_entry(world.participant.user, world.participant, category="sales", amount=500, on=today())
+    world.followup_ids = {"fu_participant_id": person.id, "fu_batch_id": batch.id, "fu_entry_id": entry.id}
+    return world.followup_ids

@@ -17,6 +17,7 @@ from edt.modules.batches import services as batches
 from edt.modules.canvas import plan
 from edt.modules.canvas import services as canvases
 from edt.modules.certificates import services as certificates
+from edt.modules.followup import demo as followup_demo
 from edt.modules.participants import services as participants
 from edt.modules.participants.models import Participant
 from edt.modules.privacy import services as privacy
@@ -48,6 +49,7 @@ def seed() -> dict:
     seed_canvases(trainer, facilitator, facilitator2, first, second)
     seed_reports(trainer)
     seed_privacy(trainer, facilitator, khulna, first)
+    followup_demo.seed(trainer, khulna, facilitator, first)
     return {"trainer": trainer, "facilitator": facilitator, "facilitator2": facilitator2,
             "participants": [first, second]}
 

@@ -13,6 +13,7 @@ from edt.modules.batches import views as batches
 from edt.modules.canvas import views as canvas
 from edt.modules.certificates import views as certificates
 from edt.modules.curriculum import views as curriculum
+from edt.modules.followup import views as followup
 from edt.modules.participants import views as participants
 from edt.modules.privacy import cli as privacy_cli
 from edt.modules.privacy import views as privacy
@@ -21,7 +22,7 @@ from edt.modules.kept_forms import views as kept_forms
 from edt.modules.site import views as site
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
-              attendance.bp, certificates.bp, reports.bp, kept_forms.bp, privacy.bp]
+              attendance.bp, certificates.bp, followup.bp, reports.bp, kept_forms.bp, privacy.bp]
 
 # Each module's flask commands (its cli.py), added to `flask --app edt`.
 COMMANDS = [*accounts_cli.COMMANDS, *batches_cli.COMMANDS, *privacy_cli.COMMANDS]

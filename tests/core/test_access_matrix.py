@@ -23,7 +23,8 @@ from edt.modules.accounts import services as accounts
 from edt.security import Role
 
 from tests.conftest import csrf_token
-from tests.factories import batch_world, canvas_world, certificate_world, make_staff, make_world, resume_world
+from tests.factories import (batch_world, canvas_world, certificate_world, followup_world, make_staff, make_world,
+                             resume_world)
 
 ROLES = ("anon", "participant", "facilitator", "other_facilitator", "master_trainer")
 SAME_AS = {"moved_facilitator": "other_facilitator", "stale_facilitator": "other_facilitator",
@@ -156,6 +157,21 @@ MATRIX = {
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
     "kept_forms.review": row("GET", "/kept-forms/{resume_token}", R, 404, 200, 404, 404),
     "kept_forms.discard": row("POST", "/kept-forms/{resume_token}/discard", R, 404, R, 404, 404),
+    # follow-ups: staff of the person's partner (whoever ran the batch) and master trainers; the money
+    # book is the participant's own; the outcome figures and the donor report are for master trainers.
+    "followup.index": row("GET", "/followups/", R, 403, 200, 200, 200),
+    "followup.record": row("GET", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1", R, 403, 200, 404, 200),
+    "followup.not_reached": row("POST", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1/not-reached",
+                                R, 403, R, 404, R),
+    "followup.person": row("GET", "/followups/people/{fu_participant_id}", R, 403, 200, 404, 200),
+    "followup.add_support": row("POST", "/followups/people/{fu_participant_id}/support", R, 403, R, 404, R,
+                                data={"kind": "mentoring", "given_on": "", "note": ""}),
+    "followup.book": row("GET", "/followups/book", R, 200, 403, 403, 403),
+    "followup.share": row("POST", "/followups/book/share", R, R, 403, 403, 403, data={"shared": "y"}),
+    "followup.delete_entry": row("POST", "/followups/book/{fu_entry_id}/delete", R, R, 403, 403, 403),
+    "followup.outcomes": row("GET", "/followups/outcomes", R, 403, 403, 403, 200),
+    "followup.outcomes_xlsx": row("GET", "/followups/outcomes.xlsx", R, 403, 403, 403, 200),
+    "followup.outcomes_csv": row("GET", "/followups/outcomes.csv?table=employed_6m", R, 403, 403, 403, 200),
 }
 
 
@@ -174,7 +190,7 @@ def ids(world) -> dict:
                         **getattr(world, "extra_ids", {})})
 
 
-PROVIDERS = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
+PROVIDERS = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world, "fu": followup_world}
 PLAIN_IDS = ("facilitator_id", "khulna_id", "participant_user_id", "participant_id", "participant_code")
 
 
@@ -199,7 +215,7 @@ class _Ids(dict):
         raise KeyError(key)
 
     def _everything(self):
-        for provider in (batch_world, canvas_world, certificate_world, resume_world):
+        for provider in (batch_world, canvas_world, certificate_world, resume_world, followup_world):
             self.update(provider(self.world))
 
     def keys(self):  # `url.format(**ids(world))` needs every id up front

@@ -41,8 +41,8 @@ from edt.modules.participants.models import Participant
 from edt.security import Role
 
 from tests.conftest import csrf_token
-from tests.factories import (PIN, canvas_world, certificate_world, make_participant, make_plan, make_staff,
-                        resume_world)
+from tests.factories import (PIN, canvas_world, certificate_world, followup_world, make_participant, make_plan,
+                             make_staff, resume_world)
 from tests.core.test_access_matrix import MATRIX
 from tests.core.test_redirects import browser_resolves
 
@@ -168,11 +168,15 @@ SPECS = [
     Spec("participants.register", "/participants/new",
          {"partner_id": "{khulna_id}", "full_name": "Amena Khatun", "gender": "woman", "birth_year": "1990",
           "district": "Khulna", "phone": "01712345678", "consent_data_use": "y", "consent_photos": "",
-          "consent_date": "", "pin": ""}, roles=STAFF_ROLES + ("other_facilitator",), examples=30,
+          "consent_date": "", "pin": "", "intake_work": "wage", "intake_income_source": "job",
+          "intake_income": "1-2000", "intake_household": "4", "intake_business": "no"},
+         roles=STAFF_ROLES + ("other_facilitator",), examples=30,
          dates=("consent_date",)),
     Spec("participants.edit", "/participants/{participant_id}/edit",
          {"full_name": "Rahima Khatun", "gender": "woman", "birth_year": "1990", "district": "Khulna",
-          "phone": "", "consent_data_use": "y", "consent_photos": "", "consent_date": ""}, examples=30,
+          "phone": "", "consent_data_use": "y", "consent_photos": "", "consent_date": "",
+          "intake_work": "", "intake_income_source": "", "intake_income": "undisclosed", "intake_household": "",
+          "intake_business": ""}, examples=30,
          dates=("consent_date",)),
     Spec("participants.set_pin", "/participants/{spare_participant_id}/pin", {"pin": "583920"}),
     # batches
@@ -239,7 +243,26 @@ SPECS = [
     # reports: the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},
          roles=MT_ONLY),
+    # follow-ups: a visit, one-tap "not reached", support; the participant's own money book
+    Spec("followup.record", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1",
+         {"status": "done", "method": "home", "consent_confirmed": "y", "works_now": "self",
+          "business_started": "yes", "trade": "Tailoring", "still_running": "yes", "income_range": "2001-5000",
+          "days_worked": "20", "savings": "yes", "loan_source": "mfi", "support_since": ["mentoring"],
+          "needs": ["capital", "market"], "needs_note": "A second machine", "next_step": "Market visit"},
+         examples=30),
+    Spec("followup.not_reached", "/followups/visit/{fu_participant_id}/{fu_batch_id}/m1/not-reached", {},
+         examples=10),
+    Spec("followup.add_support", "/followups/people/{fu_participant_id}/support",
+         {"kind": "market", "given_on": "", "note": "Met the wholesaler"}, dates=("given_on",)),
+    Spec("followup.book", "/followups/book", {"category": "sales", "amount": "৫০০", "on": ""},
+         roles=("participant", "facilitator"), dates=("on",)),
+    Spec("followup.share", "/followups/book/share", {"shared": "y"}, roles=("participant", "facilitator"),
+         examples=10),
+    Spec("followup.delete_entry", "/followups/book/{fu_entry_id}/delete", {}, roles=("participant", "facilitator"),
+         examples=10),
     # forms sent by GET: searches and filters
+    Spec("followup.index", "/followups/", {"partner": "{khulna_id}"}, method="GET", examples=10),
+    Spec("followup.outcomes", "/followups/outcomes", {"cohort": ""}, method="GET", roles=MT_ONLY, examples=10),
     Spec("participants.index", "/participants/", {"q": "Rahima", "page": "1"}, method="GET"),
     Spec("batches.index", "/batches/", {"q": "KHU", "status": "running", "page": "1"}, method="GET"),
     Spec("canvas.index", "/canvas/", {"q": "KHU", "status": "draft", "page": "1"}, method="GET"),
@@ -272,7 +295,7 @@ def test_every_form_of_the_app_is_fuzzed(app):
 def fz(world, client, login, app):
     from edt.modules.canvas.plan import CostLine
 
-    ids = {**canvas_world(world), **certificate_world(world), **resume_world(world)}
+    ids = {**canvas_world(world), **certificate_world(world), **resume_world(world), **followup_world(world)}
     spare = make_staff(Role.FACILITATOR, world.khulna, username="spare")
     spare_participant = make_participant(world.khulna, world.trainer, full_name="Spare Person")
     other = make_participant(world.khulna, world.trainer, full_name="Not Yet Enrolled")

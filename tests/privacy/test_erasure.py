@@ -231,6 +231,9 @@ NOT_PERSONAL = {
     "form_stash.token", "holiday.name", "participant.code", "participant.district", "participant.gender",
     "partner.district", "partner.name", "plan_cost.kind", "throttle_counter.key", "throttle_counter.scope",
     "user.role", "user.username",
+    # follow-ups: statuses and answers chosen from lists, kept for the outcome counts (as the plan's figures are)
+    "follow_up.stage", "follow_up.status", "follow_up.method", "follow_up.works_now", "follow_up.income_range",
+    "follow_up.loan_source", "follow_up.support_since", "follow_up.needs", "support_given.kind",
 }
 
 

@@ -33,6 +33,10 @@ from . import services
 from .models import Batch
 
 COLUMNS = ("full_name", "gender", "birth_year", "district", "phone", "consent_data_use", "consent_photos")
+# Optional columns: the baseline before the training (participants.services.clean_intake checks them).
+INTAKE_COLUMNS = {"work_before": "intake_work", "income_source": "intake_income_source",
+                  "monthly_income": "intake_income", "household_size": "intake_household",
+                  "runs_business": "intake_business"}
 MAX_BYTES = 512 * 1024
 MAX_ROWS = 500
 
@@ -45,6 +49,10 @@ TEMPLATE_HELP = (
     "# phone: digits only, for example 01712345678 (may be empty).",
     "# consent_data_use: yes when the person agreed that we keep this record (required: yes).",
     "# consent_photos: yes or no (photos are always a choice).",
+    "# Optional columns, asked in private (empty = not asked; undisclosed = prefers not to say):",
+    "#   work_before: none, wage, self, both; income_source: none, day_labour, job, business, farming, family,",
+    "#   other; monthly_income: 0, 1-2000, 2001-5000, 5001-10000, 10001+; household_size: 1 to 30;",
+    "#   runs_business: yes or no.",
     "# Save as 'CSV UTF-8'. Lines starting with # are ignored. Delete the two example rows.",
 )
 EXAMPLES = (("রহিমা খাতুন", "woman", "1994", "Khulna", "01712345678", "yes", "no"),
@@ -82,6 +90,7 @@ class RosterRow:
     phone: str | None = None
     consent_data_use: bool = False
     consent_photos: bool = False
+    intake: dict = field(default_factory=dict)
     duplicate_of: str | None = None  # why it looks like a duplicate, in plain words
 
     @property
@@ -163,7 +172,7 @@ def _check(text: str, *, partner: Partner, actor: User | None) -> RosterCheck:
     header_line, parsed_header = records[0]
     header = [h.strip().lstrip("\ufeff").casefold() for h in parsed_header]
     missing = [c for c in COLUMNS if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [h for h in header if h not in COLUMNS and h not in INTAKE_COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
         message = _l("Row %(row)d must name the columns %(cols)s.", row=header_line, cols=", ".join(COLUMNS))
         details = []
@@ -215,6 +224,19 @@ def _check(text: str, *, partner: Partner, actor: User | None) -> RosterCheck:
         if photos is None:
             problems.append(("consent_photos", _l("Write yes or no.")))
         row.consent_photos = bool(photos)
+        answers = {}
+        for column, name in INTAKE_COLUMNS.items():
+            value = " ".join(raw.get(column, "").casefold().split())
+            if GENDERS.get(value) == "undisclosed":  # "prefers not to say", in English or Bangla
+                value = "undisclosed"
+            elif name == "intake_business" and value:
+                value = "yes" if value in YES else "no" if value in NO else value
+            answers[name] = value
+        try:
+            row.intake = participant_services.clean_intake(answers)
+        except participant_services.ParticipantError as error:
+            column = next(c for c, f in INTAKE_COLUMNS.items() if f == error.field)
+            problems.append((column, error.message))
         # The shared field rules check the rest; columns already found wrong are not repeated.
         for name, message in participant_services.check_fields(
                 full_name=row.full_name, gender=row.gender or "woman", birth_year=row.birth_year,
@@ -286,7 +308,8 @@ def import_rows(actor: User, *, partner: Partner, rows: list[RosterRow], include
             person = participant_services.register(
                 actor, partner_id=partner.id, full_name=row.full_name, gender=row.gender, birth_year=row.birth_year,
                 district=row.district, phone=row.phone, consent_data_use=row.consent_data_use,
-                consent_photos=row.consent_photos, consent_date=today(), pin=None, commit=False)
+                consent_photos=row.consent_photos, consent_date=today(), pin=None, commit=False,
+                intake=row.intake)
             created.append((row, person))
         if batch is not None:
             services.enrol(actor, batch, [p for _, p in created], commit=False)

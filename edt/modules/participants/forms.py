@@ -6,6 +6,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from edt.forms import DayField
 from edt.places import DISTRICT_CHOICES
 
+from .models import INTAKE_FIELDS, UNDISCLOSED, IncomeRange, IncomeSource, WorkKind
+
 
 class PinForm(FlaskForm):
     pin = PasswordField(_l("New 6-digit PIN"), validators=[DataRequired(), Length(max=16)],
@@ -36,3 +38,30 @@ class ParticipantForm(FlaskForm):
     pin = PasswordField(_l("6-digit PIN (optional: set it later with them)"),
                         validators=[Optional(), Length(max=16)],
                         render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
+
+
+SKIP = ("", _l("Not asked"))
+NOT_SAY = (UNDISCLOSED, _l("Prefers not to say"))
+
+
+class IntakeMixin:
+    """The optional baseline before the training, asked in private; every answer may be skipped."""
+
+    intake_work = SelectField(_l("Work before the training"), choices=[SKIP, *WorkKind.choices(), NOT_SAY],
+                              default="", validators=[Optional()])
+    intake_income_source = SelectField(_l("Main income source"), choices=[SKIP, *IncomeSource.choices(), NOT_SAY],
+                                       default="", validators=[Optional()])
+    intake_income = SelectField(_l("Monthly income"), choices=[SKIP, *IncomeRange.choices(), NOT_SAY],
+                                default="", validators=[Optional()])
+    intake_household = StringField(_l("People in the household (optional)"), validators=[Optional(), Length(max=4)],
+                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    intake_business = SelectField(_l("Already runs a business"),
+                                  choices=[SKIP, ("yes", _l("Yes")), ("no", _l("No")), NOT_SAY],
+                                  default="", validators=[Optional()])
+
+    def intake_values(self) -> dict:
+        return {name: getattr(self, name).data for name in INTAKE_FIELDS}
+
+
+class ParticipantIntakeForm(IntakeMixin, ParticipantForm):
+    """Registration and correction: the record and its optional baseline."""

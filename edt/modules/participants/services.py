@@ -15,7 +15,7 @@ from edt.places import DISTRICTS
 from edt.security import Role
 from edt.signals import erases
 
-from .models import GENDERS, Participant
+from .models import INTAKE_FIELDS, UNDISCLOSED, IncomeRange, IncomeSource, Participant, WorkKind, GENDERS
 from .queries import normalise_name
 
 
@@ -62,12 +62,45 @@ def check_fields(*, full_name: str, gender: str, birth_year: int | None, distric
     return problems
 
 
+INTAKE_CHOICES = {"intake_work": {m.value for m in WorkKind} | {UNDISCLOSED},
+                  "intake_income_source": {m.value for m in IncomeSource} | {UNDISCLOSED},
+                  "intake_income": {m.value for m in IncomeRange} | {UNDISCLOSED},
+                  "intake_business": {"yes", "no", UNDISCLOSED}}
+BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+
+def clean_intake(values: dict | None) -> dict:
+    """The intake answers as stored: each optional ("" or None: not asked), "undisclosed" when the
+    person prefers not to say. Raises ParticipantError naming the field of a value out of range."""
+    values = values or {}
+    clean = {}
+    for name in INTAKE_FIELDS:
+        value = values.get(name)
+        value = ("" if value is None else str(value)).strip()
+        if name == "intake_household":
+            number = value.translate(BANGLA_DIGITS)
+            if not number:
+                clean[name] = None
+            elif number.isdigit() and 1 <= int(number) <= 30:
+                clean[name] = int(number)
+            else:
+                raise ParticipantError(_l("Write the number of people in the household, from 1 to 30, or leave "
+                                          "it empty."), name)
+        elif not value:
+            clean[name] = None
+        elif value in INTAKE_CHOICES[name]:
+            clean[name] = value
+        else:
+            raise ParticipantError(_l("Choose one of the answers, or leave it empty."), name)
+    return clean
+
+
 def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth_year: int | None,
              district: str, phone: str | None = None, consent_data_use: bool,
              consent_photos: bool = False, consent_date: date | None = None, pin: str | None,
-             year: int | None = None, commit: bool = True) -> Participant:
+             year: int | None = None, commit: bool = True, intake: dict | None = None) -> Participant:
     """Register a participant who agreed that we keep their record. `pin=None` leaves the login
-    closed until a PIN is set."""
+    closed until a PIN is set. `intake`: the optional baseline answers (clean_intake)."""
     if not consent_data_use:
         raise ParticipantError(NO_CONSENT, "consent_data_use")
     partner = db.session.get(Partner, partner_id)
@@ -80,6 +113,7 @@ def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth
     problem = accounts.pin_problem(pin) if pin is not None else None
     if problem:
         raise ParticipantError(problem, "pin")
+    baseline = clean_intake(intake)
     code = next_code(partner, year or today().year)
     user = User(username=code, role=Role.PARTICIPANT, partner_id=partner.id,
                 password_hash=accounts.hash_secret(pin) if pin is not None else NO_PIN)
@@ -87,7 +121,8 @@ def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth
                               name_key=normalise_name(full_name), gender=gender, birth_year=birth_year,
                               district=district, phone=phone or None, consent_data_use=consent_data_use,
                               consent_photos=consent_photos,
-                              consent_date=consent_date or (today() if consent_data_use or consent_photos else None))
+                              consent_date=consent_date or (today() if consent_data_use or consent_photos else None),
+                              **baseline)
     db.session.add_all([user, participant])
     try:
         db.session.flush()
@@ -96,7 +131,8 @@ def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth
         raise ParticipantError(_l("Please try again: another registration was saved at the same moment.")) from error
     throttle.forget_account(code)  # guesses at a code before it was given out do not count against her
     audit.record(actor, "participant_created", "participant", participant.id,
-                 details={"fields": ["full_name", "gender", "birth_year", "district", "phone", "consent"]})
+                 details={"fields": ["full_name", "gender", "birth_year", "district", "phone", "consent",
+                                     *(name for name, value in baseline.items() if value is not None)]})
     if commit:
         db.session.commit()
     return participant
@@ -115,7 +151,7 @@ def set_pin(actor: User, participant: Participant, pin: str) -> None:
 
 def update(actor: User, participant: Participant, *, full_name: str, gender: str, birth_year: int | None,
            district: str, phone: str | None, consent_data_use: bool, consent_photos: bool,
-           consent_date: date | None) -> list[str]:
+           consent_date: date | None, intake: dict | None = None) -> list[str]:
     """Correct a participant's record; returns (and audits) the names of the fields changed."""
     if actor.role == Role.FACILITATOR and actor.partner_id != participant.partner_id:
         raise ParticipantError(_l("You can change participants only of your own partner organisation."))
@@ -124,13 +160,14 @@ def update(actor: User, participant: Participant, *, full_name: str, gender: str
         raise ParticipantError(problems[0][1], problems[0][0])
     if consent_date is not None and consent_date > today():
         raise ParticipantError(_l("The consent date cannot be in the future."), "consent_date")
+    baseline = clean_intake(intake) if intake is not None else {}
     if consent_date is None:  # the date of the latest agreement: today when what was agreed changes
         agreed_changed = (consent_data_use, consent_photos) != (participant.consent_data_use,
                                                                 participant.consent_photos)
         consent_date = today() if agreed_changed else participant.consent_date
     new = {"full_name": " ".join(full_name.split()), "gender": gender, "birth_year": birth_year,
            "district": district, "phone": phone or None, "consent_data_use": consent_data_use,
-           "consent_photos": consent_photos, "consent_date": consent_date}
+           "consent_photos": consent_photos, "consent_date": consent_date, **baseline}
     changed = [name for name, value in new.items() if getattr(participant, name) != value]
     for name, value in new.items():
         setattr(participant, name, value)

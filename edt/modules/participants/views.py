@@ -10,7 +10,7 @@ from edt.security import STAFF, role_required, scoped_or_404
 from edt.signals import collect_parts
 
 from . import queries, services
-from .forms import ParticipantForm, PinForm
+from .forms import ParticipantIntakeForm as ParticipantForm, PinForm
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 PER_PAGE = 50
@@ -65,7 +65,7 @@ def register():
                 gender=form.gender.data, birth_year=form.birth_year.data, district=form.district.data,
                 phone=(form.phone.data or "").replace(" ", "") or None, consent_data_use=form.consent_data_use.data,
                 consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
-                pin=form.pin.data or None)
+                pin=form.pin.data or None, intake=form.intake_values())
         except services.ParticipantError as error:
             attach(form, error, "full_name")
         else:
@@ -101,7 +101,7 @@ def edit(participant_id):
                             birth_year=form.birth_year.data, district=form.district.data,
                             phone=(form.phone.data or "").replace(" ", "") or None,
                             consent_data_use=form.consent_data_use.data, consent_photos=form.consent_photos.data,
-                            consent_date=form.consent_date.data)
+                            consent_date=form.consent_date.data, intake=form.intake_values())
         except services.ParticipantError as error:
             attach(form, error, "full_name")
         else:

@@ -7,7 +7,9 @@ Filters travel in the URL, so every export link carries exactly the filter of th
 from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
 from flask_login import current_user
 
+from edt.clock import today
 from edt.modules.batches.queries import batch_for
+from edt.modules.followup import queries as followup_queries
 from edt.security import STAFF, Role, role_required
 
 from . import queries, services, suppression
@@ -63,8 +65,9 @@ def dashboard():
     if request.args and not form.validate():
         return render_template("reports/dashboard.html", form=form, board=None), 400
     flt = form.to_filter()
+    outcomes, _cohorts = followup_queries.outcomes(today(), limit=suppression.threshold())
     return render_template("reports/dashboard.html", form=form, board=services.dashboard(current_user, flt, partners),
-                           args=flt.args(), kinds=services.KINDS, limit=suppression.threshold())
+                           args=flt.args(), kinds=services.KINDS, limit=suppression.threshold(), outcomes=outcomes)
 
 
 @bp.route("/export.csv")
