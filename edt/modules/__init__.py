@@ -16,9 +16,10 @@ from edt.modules.privacy import views as privacy
 from edt.modules.reports import views as reports
 from edt.modules.resume import views as resume
 from edt.modules.site import views as site
+from edt.modules.trainers import views as trainers
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
-              attendance.bp, certificates.bp, reports.bp, resume.bp, privacy.bp]
+              attendance.bp, certificates.bp, trainers.bp, reports.bp, resume.bp, privacy.bp]
 
 
 def register(app) -> None:
