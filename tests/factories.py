@@ -28,10 +28,24 @@ def make_partner(name=None, district="Khulna"):
     return accounts.save_partner(None, None, name=name or f"Partner {next(_seq)}", district=district)
 
 
-def make_staff(role=Role.FACILITATOR, partner=None, username=None, password=PASSWORD):
-    return accounts.create_staff(None, username=username or f"{role[:4]}{next(_seq)}", password=password,
+def make_staff(role=Role.FACILITATOR, partner=None, username=None, password=PASSWORD, credential="certified"):
+    """A staff account. Facilitators are certified by default (only provisional and certified
+    facilitators can run a batch); credential=None makes a candidate, "provisional" a provisional one."""
+    user = accounts.create_staff(None, username=username or f"{role[:4]}{next(_seq)}", password=password,
                                  role=role, display_name="Staff Person",
                                  partner_id=partner.id if partner else None)
+    if role == Role.FACILITATOR and credential:
+        give_credential(user, credential)
+    return user
+
+
+def give_credential(user, status="certified", on=None):
+    """A credential from before EDT (trainers.record_prior), without a ToT: for tests about
+    everything but the status rules (tests/test_trainers.py builds the evidence)."""
+    from edt.clock import today
+    from edt.modules.trainers import services as trainers
+
+    return trainers.record_prior(None, user, status=status, on=on or today(), reason="Phase I ToT register")
 
 
 def make_participant(partner, actor=None, *, full_name=None, pin=PIN, **fields):

@@ -350,6 +350,38 @@ def change_status(actor, facilitator: User, to_status: str, reason: str = "") ->
     return credential
 
 
+def record_prior(actor, facilitator: User, *, status: str, on: date, reason: str) -> Credential:
+    """A credential earned before EDT was in use (the programme's first phase trained facilitators
+    on paper): provisional or certified on a past date, with the reason naming the record it comes
+    from. Used when a deployment starts (actor None: the system) or by a master trainer."""
+    if actor is not None:
+        _require_master(actor)
+    if facilitator.role != Role.FACILITATOR:
+        raise TrainerError(_l("Only facilitators hold a credential."))
+    if status not in (CredentialStatus.PROVISIONAL, CredentialStatus.CERTIFIED):
+        raise TrainerError(_l("A prior credential is provisional or certified."), "status")
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > REASON_LENGTH:
+        raise TrainerError(_l("Name the record the credential comes from (at most %(n)d characters).",
+                              n=REASON_LENGTH), "reason")
+    if not isinstance(on, date) or on > today():
+        raise TrainerError(_l("The date cannot be in the future."), "on")
+    if queries.credentials_of([facilitator.id]):
+        raise TrainerError(_l("This facilitator already has a credential."))
+    credential = Credential(user_id=facilitator.id, status=status, status_on=on, reason=reason, updated_at=utcnow())
+    if status == CredentialStatus.CERTIFIED:
+        credential.serial, credential.code = _next_serial(on.year), new_code()
+        credential.certified_on = on
+        credential.expires_on = _years_later(on, current_app.config["CREDENTIAL_YEARS"])
+    db.session.add(credential)
+    db.session.flush()
+    db.session.add(CredentialChange(credential_id=credential.id, from_status=CredentialStatus.CANDIDATE,
+                                    to_status=status, on=on, reason=reason, actor_id=getattr(actor, "id", None)))
+    audit.record(actor, "credential_recorded", "credential", credential.id, details={"fields": ["status", "reason"]})
+    db.session.commit()
+    return credential
+
+
 def verify_seen(credential: Credential) -> None:
     """A credential's verify page was opened: audited without an actor, once per credential per
     day (strangers cannot grow the audit trail by reloading)."""
