@@ -242,3 +242,21 @@ def resume_world(world) -> dict:
     stash = make_kept_form(world.facilitator, path=f"/canvas/{ids['canvas_participant_id']}/block/channels/add")
     world.resume_ids = {"resume_token": stash.token}
     return world.resume_ids
+
+
+# --- trainers: a ToT and its trainees ---------------------------------------------------------------
+
+def tot_world(world) -> dict:
+    """A five-day ToT that began three days ago, world.facilitator its trainee, and a spare
+    Khulna facilitator not yet on it: the ids the access matrix needs for the trainers rows."""
+    from edt.clock import today
+    from edt.modules.trainers import services as trainers
+
+    if hasattr(world, "tot_ids"):
+        return world.tot_ids
+    world.tot = trainers.schedule_tot(world.trainer, title="ToT Khulna", kind="tot", venue="Training centre",
+                                      start_date=today() - timedelta(days=3), days=5)
+    trainers.add_trainees(world.trainer, world.tot, [world.facilitator.id])
+    spare = make_staff(Role.FACILITATOR, world.khulna, username="tot-spare", credential=None)
+    world.tot_ids = {"tot_event_id": world.tot.id, "tot_day_id": world.tot.days[0].id, "tot_spare_id": spare.id}
+    return world.tot_ids

@@ -152,6 +152,21 @@ MATRIX = {
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
+    # trainers: master trainers manage ToTs, observations and statuses; a facilitator reads only their
+    # own record and credential (world.facilitator is certified); participants nothing.
+    "trainers.index": row("GET", "/trainers/", R, 403, R, R, 200),
+    "trainers.facilitator": row("GET", "/trainers/facilitators/{facilitator_id}", R, 403, 200, 404, 200),
+    "trainers.credential_pdf": row("GET", "/trainers/facilitators/{facilitator_id}/credential.pdf",
+                                   R, 403, 200, 404, 200),
+    "trainers.status": row("GET", "/trainers/facilitators/{facilitator_id}/status", R, 403, 403, 403, 200),
+    "trainers.observe": row("GET", "/trainers/facilitators/{facilitator_id}/observe", R, 403, 403, 403, 200),
+    "trainers.expiring": row("GET", "/trainers/expiring", R, 403, 403, 403, 200),
+    "trainers.events": row("GET", "/trainers/tot/", R, 403, 403, 403, 200),
+    "trainers.schedule": row("GET", "/trainers/tot/new", R, 403, 403, 403, 200),
+    "trainers.event": row("GET", "/trainers/tot/{tot_event_id}", R, 403, 403, 403, 200),
+    "trainers.add_trainees": row("POST", "/trainers/tot/{tot_event_id}/trainees", R, 403, 403, 403, R,
+                                 data={"user_ids": "{tot_spare_id}"}),
+    "trainers.mark": row("GET", "/trainers/tot/days/{tot_day_id}", R, 403, 403, 403, 200),
     "resume.review": row("GET", "/resume/{resume_token}", R, 404, 200, 404, 404),
     "resume.discard": row("POST", "/resume/{resume_token}/discard", R, 404, R, 404, 404),
 }
@@ -181,10 +196,10 @@ class _Ids(dict):
         self.world = world
 
     def __missing__(self, key):
-        from .factories import batch_world, canvas_world, certificate_world, resume_world
+        from .factories import batch_world, canvas_world, certificate_world, resume_world, tot_world
 
-        # certificates: issue 6; canvas: issue 5; kept forms: issue 8; everything else: batches (issue 4)
-        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
+        # certificates: issue 6; canvas: issue 5; kept forms: issue 8; ToTs: trainers; everything else: batches
+        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world, "tot": tot_world}
         provider = next((f for prefix, f in providers.items() if key.startswith(prefix)), batch_world)
         extra = provider(self.world)
         if key in extra:
@@ -193,9 +208,9 @@ class _Ids(dict):
         raise KeyError(key)
 
     def _everything(self):
-        from .factories import batch_world, canvas_world, certificate_world, resume_world
+        from .factories import batch_world, canvas_world, certificate_world, resume_world, tot_world
 
-        for provider in (batch_world, canvas_world, certificate_world, resume_world):
+        for provider in (batch_world, canvas_world, certificate_world, resume_world, tot_world):
             self.update(provider(self.world))
 
     def keys(self):  # `url.format(**ids(world))` needs every id up front
