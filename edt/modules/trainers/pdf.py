@@ -12,9 +12,9 @@ from edt.modules.certificates.pdf import (GOLD, GREEN, INK, MUTED, PAGE, QR_SIZE
                                           _signatures, _styles, long_date)
 
 TITLE = "Facilitator Credential"
-TITLE_BN = "সহায়কের সনদ"
+TITLE_BN = "প্রশিক্ষকের সনদ"
 ROLE = "is a certified facilitator of the Entrepreneurship Development Training (10 days)"
-ROLE_BN = "উদ্যোক্তা উন্নয়ন প্রশিক্ষণের (১০ দিন) স্বীকৃত সহায়ক"
+ROLE_BN = "উদ্যোক্তা উন্নয়ন প্রশিক্ষণের (১০ দিন) স্বীকৃত প্রশিক্ষক"
 
 
 @dataclass(frozen=True)
