@@ -401,8 +401,17 @@ def seed_reports(trainer) -> list:
         staff = accounts.create_staff(None, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
                                       password=DEMO_PASSWORD, role=Role.FACILITATOR,
                                       display_name=f"{district} facilitator", partner_id=partner.id)
-        trainers.record_prior(None, staff, status="certified", on=today() - timedelta(days=200 + 30 * b),
-                              reason="Phase I ToT register")
+        # The first district's credential dates from the first phase and runs out within 90 days;
+        # its holder took the refresher two months ago, so the renewal is due, not the lapse.
+        certified_on = today() - timedelta(days=3 * 365 - 45) if b == 0 else today() - timedelta(days=200 + 30 * b)
+        trainers.record_prior(None, staff, status="certified", on=certified_on, reason="Phase I ToT register")
+        if b == 0:
+            refresher = trainers.schedule_tot(trainer, title=f"Refresher {district}", kind=TotKind.REFRESHER,
+                                              venue=f"{district} NGO hall", start_date=today() - timedelta(days=60),
+                                              days=1, partner_ids=[partner.id])
+            trainers.add_trainees(trainer, refresher, [staff.id])
+            trainers.save_marks(trainer, refresher.days[0], [Entry(enrolment_id=refresher.trainees[0].id,
+                                                                   status="present")])
         people = []
         for j in range(18 + b):
             if (j + b) % 9 == 4:
