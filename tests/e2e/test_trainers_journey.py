@@ -11,7 +11,7 @@ from edt.instruments import instruments
 from edt.modules.trainers import services
 from edt.modules.trainers.models import Observation
 
-from ..factories import PASSWORD
+from tests.factories import PASSWORD
 from .conftest import screenshot, staff_login
 
 
