@@ -136,6 +136,16 @@ class Config:
     PROGRAMME_TARGET_WOMEN_SHARE = float(_env("EDT_TARGET_WOMEN_SHARE", 0.65))
     SMALL_CELL_THRESHOLD = 5
 
+    # Facilitator credentials (the trainers module): a certificate lasts CREDENTIAL_YEARS; a
+    # provisional or certified facilitator with no batch day, ToT or refresher for
+    # CREDENTIAL_LAPSE_DAYS counts as lapsed; an observed session meets the bar when its mean
+    # score is at least OBSERVATION_BAR (and the rubric's own ready-to-lead rule holds); the
+    # expiry view looks CREDENTIAL_EXPIRY_WINDOW_DAYS ahead.
+    CREDENTIAL_YEARS = int(_env("EDT_CREDENTIAL_YEARS", 3))
+    CREDENTIAL_LAPSE_DAYS = int(_env("EDT_CREDENTIAL_LAPSE_DAYS", 365))
+    CREDENTIAL_EXPIRY_WINDOW_DAYS = int(_env("EDT_CREDENTIAL_EXPIRY_WINDOW_DAYS", 90))
+    OBSERVATION_BAR = float(_env("EDT_OBSERVATION_BAR", 3.0))
+
 
 class TestConfig(Config):
     ENV_NAME = "testing"

@@ -60,3 +60,14 @@ def collect_parts(page: str, **objects) -> dict:
     for part in parts:
         context.update(part.context)
     return {**context, "parts": [part for part in parts if part.template]}
+# Facilitators are being put on a batch (sent by the batches module with the partner id and
+# `actor=`, `added=` the users newly assigned, `chosen=` every facilitator the batch will have and
+# `reason=` the scheduler's reason for an unusual choice). A receiver refuses by raising the
+# batches module's BatchError (the trainers module: only provisional or certified facilitators,
+# a provisional one next to a certified one, a lapsed one only with a reason).
+facilitators_assigning = _signals.signal("facilitators-assigning")
+
+# The public verify page found no certificate for a code (sent with the code as typed and
+# `serial=` when one was typed): a receiver that knows the code returns the page to show (the
+# trainers module: a facilitator credential's status and dates), the others return None.
+verification_requested = _signals.signal("verification-requested")

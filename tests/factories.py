@@ -19,6 +19,7 @@ from edt.modules.certificates import services as certificates
 from edt.modules.followup import services as followups
 from edt.modules.participants import services as participants
 from edt.modules.kept_forms import services as resume
+from edt.modules.trainers import services as trainers
 from edt.security import SYSTEM, Role
 
 PASSWORD = "correct horse battery"
@@ -40,10 +41,21 @@ def make_partner(name=None, district="Khulna"):
     return accounts.save_partner(SYSTEM, None, name=name or f"Partner {next(_seq)}", district=district)
 
 
-def make_staff(role=Role.FACILITATOR, partner=None, username=None, password=PASSWORD):
-    return accounts.create_staff(SYSTEM, username=username or f"{role[:4]}{next(_seq)}", password=password,
+def make_staff(role=Role.FACILITATOR, partner=None, username=None, password=PASSWORD, credential="certified"):
+    """A staff account. Facilitators are certified by default (only provisional and certified
+    facilitators can run a batch); credential=None makes a candidate, "provisional" a provisional one."""
+    user = accounts.create_staff(SYSTEM, username=username or f"{role[:4]}{next(_seq)}", password=password,
                                  role=role, display_name="Staff Person",
                                  partner_id=partner.id if partner else None)
+    if role == Role.FACILITATOR and credential:
+        give_credential(user, credential)
+    return user
+
+
+def give_credential(user, status="certified", on=None):
+    """A credential from before EDT (trainers.record_prior), without a ToT: for tests about
+    everything but the status rules (tests/trainers/test_trainers.py builds the evidence)."""
+    return trainers.record_prior(SYSTEM, user, status=status, on=on or today(), reason="Phase I ToT register")
 
 
 def make_participant(partner, actor=None, *, full_name=None, pin=PIN, **fields):
@@ -222,3 +234,18 @@ def followup_world(world) -> dict:
     entry = followups.add_entry(world.participant.user, world.participant, category="sales", amount=500, on=today())
     world.followup_ids = {"fu_participant_id": person.id, "fu_batch_id": batch.id, "fu_entry_id": entry.id}
     return world.followup_ids
+
+
+# --- trainers: a ToT and its trainees ---------------------------------------------------------------
+
+def tot_world(world) -> dict:
+    """A five-day ToT that began three days ago, world.facilitator its trainee, and a spare
+    Khulna facilitator not yet on it: the ids the access matrix needs for the trainers rows."""
+    if hasattr(world, "tot_ids"):
+        return world.tot_ids
+    world.tot = trainers.schedule_tot(world.trainer, title="ToT Khulna", kind="tot", venue="Training centre",
+                                      start_date=today() - timedelta(days=3), days=5)
+    trainers.add_trainees(world.trainer, world.tot, [world.facilitator.id])
+    spare = make_staff(Role.FACILITATOR, world.khulna, username="tot-spare", credential=None)
+    world.tot_ids = {"tot_event_id": world.tot.id, "tot_day_id": world.tot.days[0].id, "tot_spare_id": spare.id}
+    return world.tot_ids

@@ -9,9 +9,12 @@ from edt import audit
 from edt.clock import today
 from edt.demo.builders import business_plan, certifiable_batch, days_in_order, finished_batch, mark_attendance
 from edt.extensions import db
+from edt.instruments import instruments
 from edt.modules.accounts import services as accounts
 from edt.modules.accounts.models import User
 from edt.modules.attendance import services as attendance
+from edt.modules.attendance.services import Entry
+from edt.modules.batches.models import Batch
 from edt.modules.batches import queries as batch_queries
 from edt.modules.batches import services as batches
 from edt.modules.canvas import plan
@@ -21,6 +24,8 @@ from edt.modules.followup import demo as followup_demo
 from edt.modules.participants import services as participants
 from edt.modules.participants.models import Participant
 from edt.modules.privacy import services as privacy
+from edt.modules.trainers import services as trainers
+from edt.modules.trainers.models import TotKind
 from edt.security import SYSTEM, Role
 
 DEMO_PASSWORD = "edt-demo-password"
@@ -44,12 +49,14 @@ def seed() -> dict:
                                    birth_year=1990, district="Jashore", consent_data_use=True, consent_photos=True,
                                    consent_date=date(YEAR, 1, 12), pin=DEMO_PIN, year=YEAR)
     db.session.commit()
+    seed_trainers(trainer, khulna, jashore, facilitator, facilitator2)
     seed_certificates(trainer, khulna, facilitator)
     seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)
     seed_canvases(trainer, facilitator, facilitator2, first, second)
     seed_reports(trainer)
     seed_privacy(trainer, facilitator, khulna, first)
     followup_demo.seed(trainer, khulna, facilitator, first)
+    seed_batch_observation(trainer, facilitator)
     return {"trainer": trainer, "facilitator": facilitator, "facilitator2": facilitator2,
             "participants": [first, second]}
 
@@ -65,7 +72,8 @@ def logins_text() -> str:
     codes = ", ".join(demo_participant_codes()) or "(none)"
     return (
         "Demo logins (http://127.0.0.1:5000):\n"
-        f"  staff: trainer (master trainer), facilitator (Khulna), facilitator2 (Jashore); password {DEMO_PASSWORD}\n"
+        f"  staff: trainer (master trainer), facilitator (Khulna), facilitator2 (Jashore), facilitator3 (Khulna, "
+        f"provisional); password {DEMO_PASSWORD}\n"
         f"  participants: {codes}; PIN {DEMO_PIN}"
         + certificate_holder_line()
     )
@@ -347,6 +355,17 @@ def seed_reports(trainer) -> list:
         staff = accounts.create_staff(SYSTEM, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
                                       password=DEMO_PASSWORD, role=Role.FACILITATOR,
                                       display_name=f"{district} facilitator", partner_id=partner.id)
+        # The first district's credential dates from the first phase and runs out within 90 days;
+        # its holder took the refresher two months ago, so the renewal is due, not the lapse.
+        certified_on = today() - timedelta(days=3 * 365 - 45) if b == 0 else today() - timedelta(days=200 + 30 * b)
+        trainers.record_prior(SYSTEM, staff, status="certified", on=certified_on, reason="Phase I ToT register")
+        if b == 0:
+            refresher = trainers.schedule_tot(trainer, title=f"Refresher {district}", kind=TotKind.REFRESHER,
+                                              venue=f"{district} NGO hall", start_date=today() - timedelta(days=60),
+                                              days=1, partner_ids=[partner.id])
+            trainers.add_trainees(trainer, refresher, [staff.id])
+            trainers.save_marks(trainer, refresher.days[0], [Entry(enrolment_id=refresher.trainees[0].id,
+                                                                   status="present")])
         people = []
         for j in range(18 + b):
             if (j + b) % 9 == 4:
@@ -405,3 +424,75 @@ def seed_privacy(trainer, facilitator, partner, rahima) -> None:
     other = db.session.scalar(select(User).where(User.username == "facilitator2"))
     audit.record(other, "refused", "participant", rahima.id, outcome="not_found")
     db.session.commit()
+
+
+# --- trainers: the ToT, observations and credentials ------------------------------------------------
+
+# Teach-back scores by rubric criterion (trauma-informed, respect-privacy, pictures, experiential,
+# participation, money-accuracy, check-locally, time-keeping).
+STRONG = (4, 4, 3, 3, 4, 3, 3, 3)
+GOOD = (3, 3, 4, 3, 3, 3, 3, 2)
+NOT_YET = (3, 3, 2, 2, 3, 2, 3, 2)
+
+
+def _observe(trainer, person, scores, on, *, session, note="", tot=None, batch=None, notes=None):
+    rubric_ids = [c.id for c in instruments().rubric.criteria]
+    return trainers.record_observation(trainer, person, observed_on=on, scores=dict(zip(rubric_ids, scores)),
+                                       notes=notes or {}, session=session, note=note,
+                                       tot_event_id=tot.id if tot else None, batch_id=batch.id if batch else None)
+
+
+def seed_trainers(trainer, khulna, jashore, facilitator, facilitator2) -> dict:
+    """The five-day ToT held last month with its marks and teach-back observations: Nasrin
+    (facilitator) and Mahmudul (facilitator2) attended every day and were certified, Taslima
+    (facilitator3) missed two days and is provisional; Rafiqul, certified in Phase I more than
+    three years ago, has lapsed and is down for next month's refresher; Rubina is a candidate."""
+    third = accounts.create_staff(SYSTEM, username="facilitator3", password=DEMO_PASSWORD, role=Role.FACILITATOR,
+                                  display_name="Taslima Akter", partner_id=khulna.id)
+    lapsed = accounts.create_staff(SYSTEM, username="facilitator-lapsed", password=DEMO_PASSWORD,
+                                   role=Role.FACILITATOR, display_name="Rafiqul Hasan", partner_id=khulna.id)
+    candidate = accounts.create_staff(SYSTEM, username="facilitator-new", password=DEMO_PASSWORD,
+                                      role=Role.FACILITATOR, display_name="Rubina Yasmin", partner_id=jashore.id)
+    trainers.record_prior(SYSTEM, lapsed, status="certified", on=today() - timedelta(days=3 * 365 + 40),
+                          reason="Phase I ToT register, Khulna")
+    now = today()
+    tot = trainers.schedule_tot(trainer, title="ToT Khulna and Jashore", kind=TotKind.TOT,
+                                venue="Shapla training centre, Khulna", start_date=now - timedelta(days=38), days=5,
+                                partner_ids=[khulna.id, jashore.id])
+    trainers.add_trainees(trainer, tot, [facilitator.id, facilitator2.id, third.id])
+    trainees = {t.user_id: t for t in tot.trainees}
+    for day in tot.days:
+        third_mark = "present" if day.number <= 3 else ("absent" if day.number == 4 else "excused")
+        trainers.save_marks(trainer, day, [
+            Entry(enrolment_id=trainees[facilitator.id].id, status="present"),
+            Entry(enrolment_id=trainees[facilitator2.id].id, status="late" if day.number == 2 else "present",
+                  note="Bus from Jashore late" if day.number == 2 else ""),
+            Entry(enrolment_id=trainees[third.id].id, status=third_mark,
+                  note="Family wedding" if third_mark == "excused" else "")])
+    day = {d.number: d.date for d in tot.days}
+    _observe(trainer, facilitator, GOOD, day[2], tot=tot, session="Teach-back: Day 3 market visit")
+    _observe(trainer, facilitator, STRONG, day[5], tot=tot, session="Final teach-back: Day 5 break-even",
+             note="Calm and clear; let the group find the break-even point themselves.",
+             notes={"time-keeping": "Ran 10 minutes over; use the timer card."})
+    _observe(trainer, facilitator2, GOOD, day[5], tot=tot, session="Final teach-back: Day 7 loans")
+    _observe(trainer, third, NOT_YET, day[3], tot=tot, session="Teach-back: Day 6 cash book",
+             notes={"pictures": "Relied on the written chart; bring the note pictures.",
+                    "money-accuracy": "Check the change in the worked example."})
+    trainers.change_status(trainer, facilitator, "certified")
+    trainers.change_status(trainer, facilitator2, "certified")
+    trainers.change_status(trainer, third, "provisional")
+    refresher = trainers.schedule_tot(trainer, title="Refresher Khulna", kind=TotKind.REFRESHER,
+                                      venue="Shapla training centre, Khulna", start_date=now + timedelta(days=24),
+                                      days=1, partner_ids=[khulna.id])
+    trainers.add_trainees(trainer, refresher, [lapsed.id])
+    return {"tot": tot, "refresher": refresher, "provisional": third, "lapsed": lapsed, "candidate": candidate}
+
+
+def seed_batch_observation(trainer, facilitator) -> None:
+    """A master trainer's visit to the running Khulna batch, scored on the same rubric."""
+    batch = db.session.scalar(select(Batch)
+                              .where(Batch.facilitators.any(id=facilitator.id), Batch.start_date <= today(),
+                                     Batch.end_date >= today()).order_by(Batch.start_date).limit(1))
+    if batch is not None:
+        _observe(trainer, facilitator, STRONG, today() - timedelta(days=1), batch=batch,
+                 session="Day 4: value chain card sort")

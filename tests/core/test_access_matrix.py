@@ -24,7 +24,7 @@ from edt.security import Role
 
 from tests.conftest import csrf_token
 from tests.factories import (batch_world, canvas_world, certificate_world, followup_world, make_staff, make_world,
-                             resume_world)
+                             resume_world, tot_world)
 
 ROLES = ("anon", "participant", "facilitator", "other_facilitator", "master_trainer")
 SAME_AS = {"moved_facilitator": "other_facilitator", "stale_facilitator": "other_facilitator",
@@ -172,6 +172,21 @@ MATRIX = {
     "followup.outcomes": row("GET", "/followups/outcomes", R, 403, 403, 403, 200),
     "followup.outcomes_xlsx": row("GET", "/followups/outcomes.xlsx", R, 403, 403, 403, 200),
     "followup.outcomes_csv": row("GET", "/followups/outcomes.csv?table=employed_6m", R, 403, 403, 403, 200),
+    # trainers: master trainers manage ToTs, observations and statuses; a facilitator reads only their
+    # own record and credential (world.facilitator is certified); participants nothing.
+    "trainers.index": row("GET", "/trainers/", R, 403, R, R, 200),
+    "trainers.facilitator": row("GET", "/trainers/facilitators/{facilitator_id}", R, 403, 200, 404, 200),
+    "trainers.credential_pdf": row("GET", "/trainers/facilitators/{facilitator_id}/credential.pdf",
+                                   R, 403, 200, 404, 200),
+    "trainers.status": row("GET", "/trainers/facilitators/{facilitator_id}/status", R, 403, 403, 403, 200),
+    "trainers.observe": row("GET", "/trainers/facilitators/{facilitator_id}/observe", R, 403, 403, 403, 200),
+    "trainers.expiring": row("GET", "/trainers/expiring", R, 403, 403, 403, 200),
+    "trainers.events": row("GET", "/trainers/tot/", R, 403, 403, 403, 200),
+    "trainers.schedule": row("GET", "/trainers/tot/new", R, 403, 403, 403, 200),
+    "trainers.event": row("GET", "/trainers/tot/{tot_event_id}", R, 403, 403, 403, 200),
+    "trainers.add_trainees": row("POST", "/trainers/tot/{tot_event_id}/trainees", R, 403, 403, 403, R,
+                                 data={"user_ids": "{tot_spare_id}"}),
+    "trainers.mark": row("GET", "/trainers/tot/days/{tot_day_id}", R, 403, 403, 403, 200),
 }
 
 
@@ -190,7 +205,8 @@ def ids(world) -> dict:
                         **getattr(world, "extra_ids", {})})
 
 
-PROVIDERS = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world, "fu": followup_world}
+PROVIDERS = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world, "fu": followup_world,
+             "tot": tot_world}
 PLAIN_IDS = ("facilitator_id", "khulna_id", "participant_user_id", "participant_id", "participant_code")
 
 
@@ -215,7 +231,7 @@ class _Ids(dict):
         raise KeyError(key)
 
     def _everything(self):
-        for provider in (batch_world, canvas_world, certificate_world, resume_world, followup_world):
+        for provider in (batch_world, canvas_world, certificate_world, resume_world, followup_world, tot_world):
             self.update(provider(self.world))
 
     def keys(self):  # `url.format(**ids(world))` needs every id up front

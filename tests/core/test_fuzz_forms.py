@@ -42,7 +42,7 @@ from edt.security import Role
 
 from tests.conftest import csrf_token
 from tests.factories import (PIN, canvas_world, certificate_world, followup_world, make_participant, make_plan,
-                             make_staff, resume_world)
+                             make_staff, resume_world, tot_world)
 from tests.core.test_access_matrix import MATRIX
 from tests.core.test_redirects import browser_resolves
 
@@ -132,6 +132,28 @@ def _plan_form(ids):
             "products-0-markup_percent": "", "products-0-price": "350", "products-0-units_per_month": "30",
             "fixed-0-name": "Rent", "fixed-0-amount": "1500", "own_money": "2000", "loan_amount": "5000",
             "loan_rate": "24", "loan_method": "declining", "loan_months": "12"}
+
+
+def _tot_marks(ids):
+    from edt.modules.trainers.models import TotDay
+
+    day = db.session.get(TotDay, ids["tot_day_id"])
+    form = {"row": [str(t.id) for t in day.event.trainees]}
+    for t in day.event.trainees:
+        form.update({f"s-{t.id}": "present", f"n-{t.id}": "", f"ws-{t.id}": "", f"wn-{t.id}": "", f"pf-{t.id}": ""})
+    return form
+
+
+def _observation_form(ids):
+    from edt.clock import today
+    from edt.instruments import instruments
+
+    form = {"observed_on": today().isoformat(), "context": "tot-{}".format(ids["tot_event_id"]),
+            "session": "Day 5 pricing", "note": "Calm and clear"}
+    for criterion in instruments().rubric.criteria:
+        key = criterion.id.replace("-", "_")
+        form.update({f"score_{key}": "3", f"note_{key}": ""})
+    return form
 
 
 CSV = "full_name,gender,birth_year,phone\nরহিমা খাতুন,woman,1990,01712345678\n"
@@ -260,6 +282,18 @@ SPECS = [
          examples=10),
     Spec("followup.delete_entry", "/followups/book/{fu_entry_id}/delete", {}, roles=("participant", "facilitator"),
          examples=10),
+    # trainers: ToTs, their marks, observations and credential statuses (master trainers only)
+    Spec("trainers.schedule", "/trainers/tot/new",
+         {"title": "ToT Khulna", "kind": "tot", "start_date": "2026-12-05", "days": "5", "venue": "Hall",
+          "partner_ids": ["{khulna_id}"]}, roles=MT_ONLY, dates=("start_date",)),
+    Spec("trainers.add_trainees", "/trainers/tot/{tot_event_id}/trainees", {"user_ids": ["{tot_spare_id}"]},
+         roles=MT_ONLY),
+    Spec("trainers.mark", "/trainers/tot/days/{tot_day_id}", _tot_marks, roles=MT_ONLY),
+    Spec("trainers.observe", "/trainers/facilitators/{facilitator_id}/observe", _observation_form,
+         roles=MT_ONLY, examples=30, dates=("observed_on",)),
+    Spec("trainers.status", "/trainers/facilitators/{spare_id}/status", {"status": "withdrawn",
+                                                                         "reason": "Left the organisation"},
+         roles=MT_ONLY),
     # forms sent by GET: searches and filters
     Spec("followup.index", "/followups/", {"partner": "{khulna_id}"}, method="GET", examples=10),
     Spec("followup.outcomes", "/followups/outcomes", {"cohort": ""}, method="GET", roles=MT_ONLY, examples=10),
@@ -295,7 +329,8 @@ def test_every_form_of_the_app_is_fuzzed(app):
 def fz(world, client, login, app):
     from edt.modules.canvas.plan import CostLine
 
-    ids = {**canvas_world(world), **certificate_world(world), **resume_world(world), **followup_world(world)}
+    ids = {**canvas_world(world), **certificate_world(world), **resume_world(world), **followup_world(world),
+           **tot_world(world)}
     spare = make_staff(Role.FACILITATOR, world.khulna, username="spare")
     spare_participant = make_participant(world.khulna, world.trainer, full_name="Spare Person")
     other = make_participant(world.khulna, world.trainer, full_name="Not Yet Enrolled")

@@ -12,11 +12,15 @@ import re
 import zipfile
 
 from pypdf import PdfReader
+from sqlalchemy import select
+
+from edt.extensions import db
 
 from edt.modules.canvas import services as canvases
 from edt.modules.canvas.plan import CostLine, ProductLine
 from edt.modules.canvas.queries import canvas_of
 from edt.modules.certificates import services as certificates
+from edt.modules.trainers.models import Credential
 
 from tests.conftest import csrf_token
 from tests.factories import make_certifiable_batch, make_participant, make_plan
@@ -61,6 +65,7 @@ def test_no_pdf_names_anyone_in_its_properties(app, client, login, world):
               products=[ProductLine("Blouse", 200, 30, price=350)], fixed=[CostLine("Rent", 1500)])
     issued = [certificates.issue(world.trainer, e) for e in enrolments]
     first, last = sorted(c.serial for c in issued)
+    credential = db.session.scalar(select(Credential).where(Credential.user_id == world.facilitator.id))
 
     urls = {
         f"/canvas/{latin.id}/pdf": (f"Business plan {latin.code}", LATIN),
@@ -69,6 +74,9 @@ def test_no_pdf_names_anyone_in_its_properties(app, client, login, world):
         f"/certificates/{issued[0].id}.pdf": (f"Certificate {issued[0].serial}", LATIN),
         f"/certificates/{issued[1].id}.pdf": (f"Certificate {issued[1].serial}", BANGLA),
         f"/certificates/batch/{batch.id}/certificates.pdf": (f"Certificates {first} to {last}", LATIN),
+        # a facilitator's credential: the staff member's name on the page, never in the properties
+        f"/trainers/facilitators/{world.facilitator.id}/credential.pdf":
+            (f"Facilitator credential {credential.serial}", "Staff Person"),
     }
     zip_url = f"/certificates/batch/{batch.id}/certificates.zip"
     # Every route that sends a PDF (or a bundle of them) is covered: a new one fails here until added.

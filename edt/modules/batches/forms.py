@@ -36,6 +36,8 @@ class BatchForm(FlaskForm):
                                         NumberRange(1, 60, _l("Between 1 and 60 people."))])
     master_trainer_id = SelectField(_l("Master trainer"), coerce=int)
     facilitator_ids = MultiCheckboxField(_l("Facilitators"), coerce=int)
+    lapse_reason = StringField(_l("Reason, if a chosen facilitator's credential has lapsed"),
+                               validators=[Optional(), Length(max=200)])
 
 
 class BatchEditForm(FlaskForm):
@@ -46,6 +48,8 @@ class BatchEditForm(FlaskForm):
                                                         NumberRange(1, 60, _l("Between 1 and 60 people."))])
     master_trainer_id = SelectField(_l("Master trainer"), coerce=int)
     facilitator_ids = MultiCheckboxField(_l("Facilitators"), coerce=int)
+    lapse_reason = StringField(_l("Reason, if a chosen facilitator's credential has lapsed"),
+                               validators=[Optional(), Length(max=200)])
 
 
 class MoveDayForm(FlaskForm):

@@ -21,7 +21,7 @@ from edt.modules.participants.models import Participant
 from edt.modules.participants.queries import scope as participant_scope
 from edt.places import DISTRICTS
 from edt.security import SYSTEM, Role, require
-from edt.signals import staff_reach_changed
+from edt.signals import facilitators_assigning, staff_reach_changed
 
 from . import queries
 from .models import (DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, BatchStatus, Enrolment, EnrolmentStatus, Holiday,
@@ -118,7 +118,8 @@ def _check_basics(*, venue: str, language: str, capacity: int) -> None:
 
 def create_batch(actor: User | None, *, partner_id: int, district: str | None, venue: str, start_date: date,
                  off_days: set[int] | None = None, language: str = "bn", capacity: int = 25,
-                 master_trainer_id: int | None = None, facilitator_ids: Iterable[int] = ()) -> Batch:
+                 master_trainer_id: int | None = None, facilitator_ids: Iterable[int] = (),
+                 lapse_reason: str = "") -> Batch:
     """Create a batch and its ten training days on the next working dates from `start_date`."""
     _require_master(actor)
     partner = db.session.get(Partner, partner_id) if partner_id else None
@@ -134,6 +135,8 @@ def create_batch(actor: User | None, *, partner_id: int, district: str | None, v
     off_days = {4} if off_days is None else set(off_days)
     master, facilitators = _staff_choices(partner.id, master_trainer_id or getattr(actor, "id", None),
                                           facilitator_ids)
+    facilitators_assigning.send(partner.id, actor=actor, added=facilitators, chosen=facilitators,
+                                reason=lapse_reason)
     dates = working_dates(start_date, DAYS_PER_BATCH, off_days)
     batch = Batch(code=next_batch_code(district, dates[0].year), partner=partner, district=district,
                   venue=" ".join((venue or "").split()), start_date=dates[0], end_date=dates[-1],
@@ -154,7 +157,7 @@ def create_batch(actor: User | None, *, partner_id: int, district: str | None, v
 
 
 def update_batch(actor: User, batch: Batch, *, venue: str, off_days: set[int], language: str, capacity: int,
-                 master_trainer_id: int | None, facilitator_ids: Iterable[int]) -> Batch:
+                 master_trainer_id: int | None, facilitator_ids: Iterable[int], lapse_reason: str = "") -> Batch:
     _require_master(actor)
     _check_basics(venue=venue, language=language, capacity=capacity)
     if len(off_days) >= 7:
@@ -163,6 +166,11 @@ def update_batch(actor: User, batch: Batch, *, venue: str, off_days: set[int], l
     if capacity < enrolled:
         raise BatchError(_l("%(n)d people are enrolled: the capacity cannot be lower.", n=enrolled), "capacity")
     master, facilitators = _staff_choices(batch.partner_id, master_trainer_id, facilitator_ids)
+    already = {f.id for f in batch.facilitators}
+    added = [f for f in facilitators if f.id not in already]
+    if added:
+        facilitators_assigning.send(batch.partner_id, actor=actor, added=added, chosen=facilitators,
+                                    reason=lapse_reason)
     new = {"venue": " ".join((venue or "").split()), "off_days": "".join(str(d) for d in sorted(off_days)),
            "language": language, "capacity": capacity, "master_trainer_id": master.id if master else None}
     changed = [name for name, value in new.items() if getattr(batch, name) != value]

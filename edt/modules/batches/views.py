@@ -70,7 +70,8 @@ def create():
                 current_user, partner_id=form.partner_id.data, district=form.district.data or None,
                 venue=form.venue.data or "", start_date=form.start_date.data, off_days=off_days,
                 language=form.language.data, capacity=form.capacity.data,
-                master_trainer_id=form.master_trainer_id.data or None, facilitator_ids=form.facilitator_ids.data or [])
+                master_trainer_id=form.master_trainer_id.data or None, facilitator_ids=form.facilitator_ids.data or [],
+                lapse_reason=form.lapse_reason.data or "")
         except services.BatchError as error:
             attach(form, error, "start_date")
         else:
@@ -116,7 +117,8 @@ def edit(batch_id):
                                   off_days=services.parse_off_days(form.off_days.data or []),
                                   language=form.language.data, capacity=form.capacity.data,
                                   master_trainer_id=form.master_trainer_id.data or None,
-                                  facilitator_ids=form.facilitator_ids.data or [])
+                                  facilitator_ids=form.facilitator_ids.data or [],
+                                  lapse_reason=form.lapse_reason.data or "")
         except services.BatchError as error:
             attach(form, error, "capacity")
         else:

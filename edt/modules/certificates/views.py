@@ -13,6 +13,7 @@ from edt.formats import long_date
 from edt.forms import ConfirmForm
 from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
+from edt.signals import verification_requested
 
 from . import eligibility, pdf, queries, services, verification
 from .eligibility import CertificateError
@@ -204,8 +205,13 @@ def _rate_limit() -> None:
         abort(429)
 
 
-def _not_found():
-    """The one answer for every unknown code, whatever its shape."""
+def _not_found(code: str | None = None, serial: str | None = None):
+    """The one answer for every unknown code, whatever its shape, unless a higher module knows
+    the code (verification_requested: a facilitator's credential) and answers with its own page."""
+    if code:
+        for _receiver, page in verification_requested.send(code, serial=serial):
+            if page is not None:
+                return page
     return render_template("certificates/not_found.html"), 404
 
 
@@ -225,7 +231,7 @@ def verify():
         return render_template("certificates/verify.html", form=form), 400
     certificate = verification.lookup(form.code.data, serial=form.serial.data)
     if certificate is None:
-        return _not_found()
+        return _not_found(form.code.data, form.serial.data)
     return _result(certificate, NameForm(formdata=None))
 
 
@@ -235,7 +241,7 @@ def verify_code(code):
     _rate_limit()
     certificate = verification.lookup(code)
     if certificate is None:
-        return _not_found()
+        return _not_found(code)
     form = NameForm()
     outcome = None
     if request.method == "POST":
