@@ -20,7 +20,6 @@ from edt.extensions import db
 from edt.instruments import instruments
 from edt.modules.accounts.models import Partner, User
 from edt.modules.attendance.services import Entry
-from edt.modules.batches.models import Batch
 from edt.modules.batches.queries import batch_for
 from edt.modules.batches.services import BatchError, working_dates
 from edt.modules.certificates.services import new_code
