@@ -15,3 +15,9 @@ staff_reach_changed = _signals.signal("staff-reach-changed")
 # receiver returns the list of "table.column" names it covers, so a test can prove that every
 # free-text column of every model is covered by some module.
 participant_erased = _signals.signal("participant-erased")
+
+# The certificate rule asks the modules above it for extra conditions (sent with the list of
+# enrolments whose standing is computed): each receiver returns {enrolment id: (met, words)};
+# a person is eligible only when every condition returned for them is met. The assessments
+# module answers when a post-test is required (ASSESSMENT_POST_TEST_REQUIRED, default off).
+certificate_conditions = _signals.signal("certificate-conditions")

@@ -6,6 +6,7 @@ only place that imports a `views` module. Adding a module: docs/architecture.md.
 """
 from edt.extensions import login_manager
 from edt.modules.accounts import views as accounts
+from edt.modules.assessments import views as assessments
 from edt.modules.attendance import views as attendance
 from edt.modules.batches import views as batches
 from edt.modules.canvas import views as canvas
@@ -18,7 +19,7 @@ from edt.modules.resume import views as resume
 from edt.modules.site import views as site
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
-              attendance.bp, certificates.bp, reports.bp, resume.bp, privacy.bp]
+              attendance.bp, certificates.bp, assessments.bp, reports.bp, resume.bp, privacy.bp]
 
 
 def register(app) -> None:

@@ -34,6 +34,7 @@ from edt.clock import today
 from edt.modules.canvas.models import Canvas
 from edt.modules.participants.models import Participant
 from edt.security import Role
+from edt.signals import certificate_conditions
 
 from . import pdf, queries
 from .models import REASON_LENGTH, Certificate
@@ -142,6 +143,11 @@ def standings(batch: Batch) -> list[Standing]:
     for certificate in queries.batch_certificates(batch):
         certificates.setdefault(certificate.enrolment_id, []).append(certificate)
     total = len(batch.days) or 10
+    # Conditions of the modules above (a post-test taken, when configured): all must be met.
+    extra: dict[int, list] = {}
+    for _receiver, answer in certificate_conditions.send(batch, enrolments=enrolments):
+        for enrolment_id, condition in (answer or {}).items():
+            extra.setdefault(enrolment_id, []).append(condition)
     rows = []
     for enrolment in enrolments:
         summary = summaries.get(enrolment.id)
@@ -155,8 +161,10 @@ def standings(batch: Batch) -> list[Standing]:
             reasons.insert(0, str(_l("left the batch")))
         if enrolment.participant.erased_at is not None:
             reasons.insert(0, str(_l("data erased")))
+        conditions = extra.get(enrolment.id, [])
+        reasons += [words for _met, words in conditions]
         eligible = (days_ok and plan_ok and enrolment.status == "active"
-                    and enrolment.participant.erased_at is None)
+                    and enrolment.participant.erased_at is None and all(met for met, _words in conditions))
         mine = certificates.get(enrolment.id, [])
         valid = next((c for c in mine if c.status == "valid"), None)
         rows.append(Standing(enrolment=enrolment, attended=attended, total_days=total,

@@ -28,6 +28,7 @@ from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
 from edt.modules.resume import services as resume
+from edt.signals import participant_erased
 
 ERASED = "[erased]"  # what replaces each erased text (so counts of notes and comments stay)
 CLOSED_LOGIN = "!erased"  # not a hash: every login attempt is refused
@@ -129,6 +130,9 @@ def erase(actor, participant: Participant, *, via: str = "page") -> ErasurePlan:
     certificates.withdraw_for_participant(actor, participant, commit=False)
     if counts.certificates:
         fields.append("certificates")
+    # Each module above answers for its own rows (the assessments module: the test answers).
+    for _receiver, covered in participant_erased.send(participant, actor=actor):
+        fields += [name.split(".")[0] for name in covered or () if name.split(".")[0] not in fields]
     kept = resume.purge_for(user_ids=[participant.user_id],
                             paths=[f"/canvas/{participant.id}", f"/participants/{participant.id}"])
     counts.counts = {"canvas_notes": counts.canvas_notes, "revisions": counts.revisions,
