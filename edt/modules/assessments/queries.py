@@ -278,7 +278,7 @@ def report(user, by: str = "batch", batch: Batch | None = None, labels: dict | N
     person_ids = list(per_person)
     batch_ids = {row["batch"] for own in per_person.values() for row in own.values()}
     genders = dict(db.session.execute(select(Participant.id, Participant.gender)
-                                      .where(Participant.id.in_(person_ids)))) if person_ids else {}
+                                      .where(Participant.id.in_(person_ids))).all()) if person_ids else {}
     batch_rows = {b.id: b for b in db.session.execute(
         select(Batch.id, Batch.code, Batch.district, Partner.name.label("partner"))
         .join(Partner, Partner.id == Batch.partner_id).where(Batch.id.in_(batch_ids)))} if batch_ids else {}

@@ -176,7 +176,7 @@ def _erase(participant: Participant, actor=None, **_extra) -> list[str]:
 
 
 @certificate_conditions.connect
-def _post_test_taken(enrolments: list[Enrolment], **_extra) -> dict:
+def _post_test_taken(_batch, enrolments: list[Enrolment] = (), **_extra) -> dict:
     """With ASSESSMENT_POST_TEST_REQUIRED on, a certificate needs the Day 10 test taken (complete,
     whatever the score: the test is never a pass mark). enrolment id -> (met, words)."""
     if not current_app.config.get("ASSESSMENT_POST_TEST_REQUIRED", False) or not enrolments:
