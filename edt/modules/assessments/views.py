@@ -262,11 +262,10 @@ def enter(batch_id, stage, participant_id):
     values = {item.id: (sent.get(item.id, "") if sent is not None else
                         (taken.answers[item.id].response if taken and item.id in taken.answers else ""))
               for item in form.items}
-    library = card_library()
-    pictures = {library.card(o.card).picture for item in form.items for o in item.options}
+    # Words, not pictures: the sheet in hand has the pictures, and the page stays light.
     return render_template("assessments/enter.html", batch=found, stage=stage, form=form, person=person,
                            values=values, sheet_form=sheet_form, dont_know=DONT_KNOW, skills=SKILLS,
-                           symbols=symbols(pictures), card=library.card, taken=taken), status
+                           taken=taken), status
 
 
 # --- a participant's own page --------------------------------------------------------------------
