@@ -399,3 +399,16 @@ def test_erasure_removes_the_answers(group, world):
     assert db.session.scalar(select(func.count()).select_from(Answer)) == len(forms()["A"].items)
     details = db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "participant_erased"))
     assert "assessment_answer" in details["fields"]
+
+
+def test_two_saves_at_the_same_moment_keep_the_first_and_explain(group, world, monkeypatch):
+    batch, people = group
+    person = next(p for p in people_of(batch).values() if p.form_for("pre") == "A")
+    before = queries.batch_people(batch, active_only=True)  # what the second request read
+    services.record(world.facilitator, batch, person.participant.id, "pre", "A", "costing-1", DONT_KNOW)
+    monkeypatch.setattr(services.queries, "batch_people", lambda *a, **k: before)
+    with pytest.raises(services.AssessmentError, match="same moment"):
+        services.record(world.trainer, batch, person.participant.id, "pre", "A", "costing-1", "costs/rent")
+    monkeypatch.undo()
+    answers = db.session.scalars(select(Answer)).all()
+    assert [(a.response, a.is_current) for a in answers] == [(DONT_KNOW, True)]

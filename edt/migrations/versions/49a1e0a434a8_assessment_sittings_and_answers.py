@@ -46,7 +46,7 @@ def upgrade():
     sa.Column('sitting_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.String(length=40), nullable=False),
     sa.Column('skill', sa.String(length=16), nullable=False),
-    sa.Column('response', sa.String(length=24), nullable=False),
+    sa.Column('response', sa.String(length=80), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('is_current', sa.Boolean(), nullable=False),

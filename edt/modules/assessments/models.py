@@ -70,7 +70,7 @@ class Answer(db.Model):
     sitting_id: Mapped[int] = mapped_column(ForeignKey("assessment_sitting.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(String(40))
     skill: Mapped[str] = mapped_column(String(16))
-    response: Mapped[str] = mapped_column(String(24))
+    response: Mapped[str] = mapped_column(String(80))  # a picture card "set/card", a number, a score
     score: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -14,6 +14,7 @@ import math
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from edt import audit
 from edt.clock import utcnow
@@ -30,6 +31,7 @@ from . import queries
 from .models import Answer, Sitting, Stage
 
 NUMBER_LIMIT = 1_000_000_000
+RACED = _l("A colleague saved this answer at the same moment. Please look and try again.")
 BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 
@@ -128,12 +130,16 @@ def record(actor, batch: Batch, participant_id: int, stage: str, form_name: str,
     parsed = parse_answer(item, raw)
     if parsed is None:
         raise AssessmentError(_l("Choose an answer (or \"don't know\")."), field=item.id)
-    sitting = _sitting(actor, batch, person, stage)
-    outcome = _write(actor, person, sitting, item, *parsed)
-    if outcome != "same":
-        audit.record(actor, f"assessment_answer_{outcome}", "assessment_sitting", sitting.id,
-                     details={"item": item.id, "via": "oral"})
-    db.session.commit()
+    try:
+        sitting = _sitting(actor, batch, person, stage)
+        outcome = _write(actor, person, sitting, item, *parsed)
+        if outcome != "same":
+            audit.record(actor, f"assessment_answer_{outcome}", "assessment_sitting", sitting.id,
+                         details={"item": item.id, "via": "oral"})
+        db.session.commit()
+    except IntegrityError as error:  # two people saved the same answer at once: the first one stands
+        db.session.rollback()
+        raise AssessmentError(RACED) from error
     return outcome
 
 
@@ -152,13 +158,17 @@ def save_sheet(actor, batch: Batch, participant_id: int, stage: str, sent: dict)
     counts = {"new": 0, "corrected": 0, "same": 0}
     if not given:
         raise AssessmentError(_l("Nothing to save: no answer was filled in."))
-    sitting = _sitting(actor, batch, person, stage)
-    for item, (stored, score) in given:
-        counts[_write(actor, person, sitting, item, stored, score)] += 1
-    if counts["new"] or counts["corrected"]:
-        audit.record(actor, "assessment_sheet_saved", "assessment_sitting", sitting.id,
-                     details={"new": counts["new"], "corrected": counts["corrected"], "via": "sheet"})
-    db.session.commit()
+    try:
+        sitting = _sitting(actor, batch, person, stage)
+        for item, (stored, score) in given:
+            counts[_write(actor, person, sitting, item, stored, score)] += 1
+        if counts["new"] or counts["corrected"]:
+            audit.record(actor, "assessment_sheet_saved", "assessment_sitting", sitting.id,
+                         details={"new": counts["new"], "corrected": counts["corrected"], "via": "sheet"})
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise AssessmentError(RACED) from error
     return counts
 
 
