@@ -102,6 +102,11 @@ def test_the_printed_sheets_carry_codes_and_forms_never_names(client, login, gro
     # Each sheet has the form's pages (nine questions a page) and its pictures.
     pages = len(forms()["A"].items) // 9 + (1 if len(forms()["A"].items) % 9 else 0)
     assert page.count('class="pc-sheet pc-sheet-answers"') == 5 * pages
+    # Large batches print in parts of six people; the list of who takes which is on the first.
+    enrol(batch, [make_participant(world.khulna, world.trainer) for _ in range(3)])
+    second = client.get(f"/assessments/batches/{batch.id}/pre/sheets?part=2").get_data(as_text=True)
+    assert second.count('class="pc-sheet pc-sheet-answers"') == 2 * pages and "who-takes-which" not in second
+    assert client.get(f"/assessments/batches/{batch.id}/pre/sheets?part=3").status_code == 404
 
 
 # --- recording ------------------------------------------------------------------------------------

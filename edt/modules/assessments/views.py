@@ -28,6 +28,7 @@ SKILL_CARDS = {"costing": "costs/rent", "pricing": "money/note-200", "break-even
                "records": "two-pots/business-pot", "loans": "loan-questions/declining-rate",
                "marketing": "customers/mother-child", "risk": "risk-actions/emergency-fund",
                "law": "support-map/union-parishad", "planning": "calendar/school"}
+SHEETS_PER_PART = 6  # people per printed part: a part stays a page a phone or an old laptop can open
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -110,18 +111,26 @@ def sheets(batch_id, stage):
     found = batch_for(current_user, batch_id)
     stage = _stage_or_404(stage)
     people = queries.batch_people(found, active_only=True)
+    parts = max((len(people) + SHEETS_PER_PART - 1) // SHEETS_PER_PART, 1)
+    part = request.args.get("part", "1")
+    if not part.isdigit() or not 1 <= int(part) <= parts:
+        abort(404)
+    part = int(part)
     library = card_library()
-    pages, pictures = [], set()
-    for person in people:
+    pages, pictures, plan = [], set(), []
+    for n, person in enumerate(people):
+        plan.append((person.participant.code, person.form_for(stage)))
+        if n // SHEETS_PER_PART != part - 1:
+            continue
         form_name = person.form_for(stage)
         card_set = library.sets[f"answer-sheet-{form_name.lower()}"]
         for sheet in card_set.sheets:
             pictures |= sheet.pictures(library)
         pages.append({"code": person.participant.code, "form": queries.forms()[form_name], "card_set": card_set})
     audit.record(current_user, "assessment_sheets_printed", "batch", found.id,
-                 details={"stage": str(stage), "rows": len(people)}, commit=True)
-    return render_template("assessments/sheets.html", batch=found, stage=stage, pages=pages, people=people,
-                           symbols=symbols(pictures), card=library.card)
+                 details={"stage": str(stage), "rows": len(pages), "part": part}, commit=True)
+    return render_template("assessments/sheets.html", batch=found, stage=stage, pages=pages, plan=plan,
+                           part=part, parts=parts, symbols=symbols(pictures), card=library.card)
 
 
 def _group(people: list, form_name: str, stage: Stage) -> tuple[list, list[int]]:
