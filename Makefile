@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := edt
 
-.PHONY: run test bench install install-test translations catalog browser clean
+.PHONY: run test bench bench-load wrk install install-test translations catalog browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,18 @@ test: install-test browser
 
 bench: install-test
 	$(BIN)/python -m tests.bench
+
+# Load figures for every main page against a hello-world ceiling (tests/bench_load.py): a fresh
+# SQLite filled by seed-scale, or EDT_BENCH_DATABASE_URL; BENCH_PARTICIPANTS, BENCH_SECONDS.
+bench-load: install-test wrk
+	$(BIN)/python -m tests.bench_load
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for make bench-load..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: install Debian's wrk package (make bench-load needs it)." >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) instance/edt.sqlite* .pytest_cache

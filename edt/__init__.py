@@ -13,10 +13,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edt import audit  # noqa: F401  (the append-only guard and the model are part of the schema)
-from edt import cards, cli, content, inputs, instruments, sessions
+from edt import assets, cards, cli, content, inputs, instruments, sessions
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
+from edt.demo import cli as demo_cli
 from edt.modules import register
 from edt.security import check_every_view_is_guarded
 
@@ -57,6 +58,8 @@ def create_app(config=None) -> Flask:
     _quiet_query_strings()
     register(app)
     cli.register(app)
+    demo_cli.register(app)
+    assets.install(app)  # registered first, so its compression runs after every other hook
     _install_hooks(app)
 
     check_every_view_is_guarded(app)
@@ -144,9 +147,9 @@ def _install_hooks(app: Flask) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         if app.config["STRICT_TRANSPORT_SECURITY"]:
             response.headers["Strict-Transport-Security"] = app.config["STRICT_TRANSPORT_SECURITY"]
-        if request.endpoint == "static":
-            response.headers.setdefault("Cache-Control", "public, max-age=86400")
-        elif request.endpoint not in ("site.home",) or current_user.is_authenticated:
+        # Static files are cached by edt.assets (a year for a versioned URL); every page but the
+        # anonymous home page holds or may hold personal data: never stored.
+        if request.endpoint != "static" and (request.endpoint != "site.home" or current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         return response
 

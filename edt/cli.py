@@ -1,4 +1,4 @@
-"""flask --app edt <command>: database, users and demo data."""
+"""flask --app edt <command>: database, users, holidays, backups (the demo data: edt/demo/cli.py)."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -11,7 +11,7 @@ from edt.extensions import db
 
 
 def register(app) -> None:
-    for command in (init_db, create_user, seed_demo, unlock):
+    for command in (init_db, create_user, unlock):
         app.cli.add_command(command)
     app.cli.add_command(holidays)
     # issue 8: backup and restore, erasure and retention
@@ -71,26 +71,6 @@ def unlock(username):
                           "was_locked": any(r.locked_at is not None for r in rows), "via": "command line"})
     db.session.commit()
     click.echo(f"{username} can log in again.")
-
-
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-@with_appcontext
-def seed_demo(if_empty):
-    """Load the demo partners, users, batches and records (never in production)."""
-    from edt import demo
-    from edt.modules.accounts.models import User
-
-    if not current_app.config.get("SEED_DEMO_ALLOWED"):
-        raise click.ClickException("seed-demo refuses to run under the production configuration: its logins are public.")
-    if db.session.scalar(select(func.count()).select_from(User)):
-        if if_empty:
-            click.echo("Demo data already loaded; keeping what users entered.")
-            click.echo(demo.logins_text())
-            return
-        raise click.ClickException("The database already has users; seed-demo only fills an empty database.")
-    demo.seed()
-    click.echo(demo.logins_text())
 
 
 @click.group("holidays")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from edt import create_app
 from edt.config import TestConfig
@@ -118,3 +118,43 @@ def login(client):
         return target
 
     return _login
+
+
+class QueryCounter:
+    """Counts the SQL statements that the app serving the test client runs for one GET. It
+    listens on that app's own engine (the test's reads and writes go through another app), and
+    refuses a count of zero: that would mean it watched the wrong engine."""
+
+    def __init__(self, client):
+        self.client = client
+        self.response = None
+
+    def __call__(self, url: str, client=None, *, status: int = 200) -> int:
+        client = client or self.client
+        with client.application.app_context():
+            engine = db.engine
+        statements = []
+
+        def before(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            self.response = client.get(url)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        assert self.response.status_code == status, (url, self.response.status_code)
+        assert statements, f"no statement counted for {url}"
+        return len(statements)
+
+    @property
+    def html(self) -> str:
+        """The page of the last count."""
+        return self.response.get_data(as_text=True)
+
+
+@pytest.fixture
+def count_queries(client):
+    """`count_queries(url)` → statements the app runs for that page (asserting 200);
+    `count_queries.html` is the page just counted."""
+    return QueryCounter(client)

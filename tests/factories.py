@@ -1,12 +1,23 @@
-"""Factories that build real records through the services the app itself uses."""
+"""Factories that build real records through the services the app itself uses; the recipes
+they share with the demo data are in edt/demo/builders.py."""
 from datetime import timedelta
 from itertools import count
 from types import SimpleNamespace
 
+from werkzeug.datastructures import MultiDict
+
 from edt import throttle
+from edt.clock import today
+from edt.demo import builders
 from edt.extensions import db
 from edt.modules.accounts import services as accounts
+from edt.modules.batches import services as batches
+from edt.modules.canvas import plan
+from edt.modules.canvas import services as canvas_services
+from edt.modules.canvas.queries import plan_of
+from edt.modules.certificates import services as certificates
 from edt.modules.participants import services as participants
+from edt.modules.resume import services as resume
 from edt.security import Role
 
 PASSWORD = "correct horse battery"
@@ -57,7 +68,7 @@ def make_world():
                            other_participant=other_participant, co_facilitators=[])
 
 
-# --- certificates (issue 6) -----------------------------------------------------------------------
+# --- certificates ---------------------------------------------------------------------------------
 
 def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=None, canvas="submitted",
                            excused=0, capacity=25, co_facilitators=()):
@@ -65,49 +76,19 @@ def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=No
     through the attendance service: person i is present `attended[i]` days (default 10), then
     excused `excused` days, then absent. Their canvases get `canvas` status ("draft", "submitted",
     "approved" or None for no canvas). Returns (batch, enrolments in the order of `people`)."""
-    from datetime import timedelta
-
-    from edt.modules.attendance import services as attendance
-    from edt.modules.batches import services as batches
-    from edt.clock import today
-    from edt.modules.canvas import services as canvases
-
-    batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Community hall",
-                                 start_date=today() - timedelta(days=9), off_days=set(), capacity=capacity,
-                                 facilitator_ids=[facilitator.id, *(f.id for f in co_facilitators)])
-    enrolments = batches.enrol(trainer, batch, list(people))
-    by_person = {e.participant_id: e for e in enrolments}
-    enrolments = [by_person[p.id] for p in people]
+    people = list(people)
     counts = list(attended) if attended is not None else [10] * len(people)
-    for day in sorted(batch.days, key=lambda d: d.number):
-        entries = []
-        for enrolment, present in zip(enrolments, counts):
-            status = ("present" if day.number <= present else
-                      "excused" if day.number <= present + excused else "absent")
-            entries.append(attendance.Entry(enrolment_id=enrolment.id, status=status))
-        attendance.save_day(trainer, day, entries)
-    if canvas:
-        for person in people:
-            sheet = canvases.open_canvas(person)
-            if canvas == "draft":
-                continue
-            canvases.add_item(person.user, sheet, "value_propositions", "Fresh vegetables at the door", sheet.revision)
-            canvases.submit(person.user, sheet, sheet.revision)
-            if canvas == "approved":
-                canvases.review(trainer, sheet, "approve", "", None, sheet.revision)
-    return batch, enrolments
+    note = None if canvas == "draft" else "Fresh vegetables at the door"
+    return builders.certifiable_batch(trainer, partner, [facilitator, *co_facilitators], people,
+                                      status_of=builders.present_days(counts, excused), plans=[canvas] * len(people),
+                                      notes=[note] * len(people), reviewer=trainer, capacity=capacity)
 
 
-# --- batches and attendance (issue 4) -------------------------------------------------------------
+# --- batches and attendance -----------------------------------------------------------------------
 
 def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(), capacity=25, venue="Community hall",
                district=None):
     """A batch of `partner`. No weekly off days by default, so day n falls on start + n - 1."""
-    from datetime import timedelta
-
-    from edt.modules.batches import services as batches
-    from edt.clock import today
-
     trainer = trainer or make_staff(Role.MASTER_TRAINER)
     if not facilitators:
         facilitators = [make_staff(Role.FACILITATOR, partner)]
@@ -118,7 +99,6 @@ def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(
 
 
 def enrol(batch, participants, actor=None):
-    from edt.modules.batches import services as batches
 
     return batches.enrol(actor, batch, list(participants))
 
@@ -126,9 +106,6 @@ def enrol(batch, participants, actor=None):
 def batch_world(world) -> dict:
     """A Khulna batch run by world.facilitator with world.participant enrolled, a Jashore batch
     run by world.other_facilitator, and a holiday: the ids the access matrix needs."""
-    from edt.modules.batches import services as batches
-    from edt.clock import today
-
     if hasattr(world, "batch"):
         return world.batch_ids
     world.batch = make_batch(world.khulna, facilitators=[world.facilitator, *world.co_facilitators],
@@ -142,13 +119,11 @@ def batch_world(world) -> dict:
     return world.batch_ids
 
 
-# --- business plan (issue 5) -------------------------------------------------------------------
+# --- business plan -----------------------------------------------------------------------------
 
 def make_canvas(participant, *, items=None, business_name="", status="draft", reviewer=None, author=None):
     """A canvas with `items` ({block: [text, ...]}), saved by `author` (the participant by
     default), brought to `status` (submitted, changes_requested, approved) by `reviewer`."""
-    from edt.modules.canvas import services as canvas_services
-
     author = author or participant.user
     canvas = canvas_services.open_canvas(participant)
     if business_name:
@@ -178,9 +153,6 @@ def canvas_world(world) -> dict:
 
 def make_plan(canvas, actor, **values):
     """A financial plan from plain values (see edt.modules.canvas.plan.PlanInput)."""
-    from edt.modules.canvas import plan, services as canvas_services
-    from edt.modules.canvas.queries import plan_of
-
     data = plan.PlanInput(**values)
     current = plan_of(canvas)
     return canvas_services.save_plan(actor, canvas, data, current.version if current else 0)
@@ -190,8 +162,6 @@ def certificate_world(world) -> dict:
     """A finished Khulna batch run by world.facilitator, separate from batch_world's: one new
     participant holds a certificate, another attended too little to get one. The ids the
     access matrix needs for certificates (world.participant holds none: 404 on the download)."""
-    from edt.modules.certificates import services as certificates
-
     if hasattr(world, "certificate_ids"):
         return world.certificate_ids
     people = [make_participant(world.khulna, world.trainer, full_name=name)
@@ -205,15 +175,10 @@ def certificate_world(world) -> dict:
     return world.certificate_ids
 
 
-# --- data protection (issue 8) ----------------------------------------------------------------------
+# --- data protection --------------------------------------------------------------------------------
 
 def make_kept_form(owner, *, endpoint="canvas.add_item", path="/canvas/1/block/channels/add", fields=None):
     """A form `owner` sent after their session ended, kept to be sent again (edt.modules.resume)."""
-    from werkzeug.datastructures import MultiDict
-
-    from edt.extensions import db
-    from edt.modules.resume import services as resume
-
     form = MultiDict(fields or [("text", "At the school gate"), ("base", "1")])
     stash = resume.keep(owner, endpoint, path, form)
     db.session.commit()

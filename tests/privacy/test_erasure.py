@@ -1,0 +1,217 @@
+"""Consent, erasure and retention (issue 8): erasing a participant leaves no personal data or free
+text anywhere in the database, keeps the code and the counts, withdraws certificates, closes the
+login and audits field names only; `retention` finds people with no activity for N years."""
+import json
+from datetime import timedelta
+
+import pytest
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from edt.audit import AuditEvent
+from edt.clock import utcnow
+from edt.extensions import db
+from edt.modules.accounts.models import User
+from edt.modules.attendance import services as attendance
+from edt.modules.attendance.models import AttendanceMark
+from edt.modules.canvas import services as canvas_services
+from edt.modules.canvas.models import Canvas, CanvasComment, CanvasRevision, PlanCost, PlanProduct
+from edt.modules.certificates import services as certificates
+from edt.modules.certificates.models import Certificate
+from edt.modules.participants.models import Participant
+from edt.modules.privacy import services as privacy
+from edt.modules.resume.models import FormStash
+
+from tests.conftest import csrf_token
+from tests.factories import (PIN, make_canvas, make_certifiable_batch, make_kept_form, make_participant, make_plan)
+
+CANARIES = {
+    "name": "Zubaida Canary-Begum",
+    "phone": "01719990042",
+    "business": "Zubaida's Canary Tailoring",
+    "note": "canary note sewing by the river",
+    "note2": "canary second note",
+    "comment": "canary comment about her husband",
+    "answer": "canary answer from her",
+    "plan": "canary sewing machine",
+    "product": "canary blouse",
+    "attendance": "canary absent: clinic visit",
+    "override": "canary override reason",
+}
+
+
+def dump_database(skip=()) -> str:
+    """Every value in every table (but `skip`), as one string."""
+    out = []
+    for table in db.metadata.sorted_tables:
+        if table.name in skip:
+            continue
+        for row in db.session.execute(select(table)).all():
+            out.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    return "\n".join(out)
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def person(world):
+    """A participant with everything personal EDT can hold: name, phone, a canvas with history,
+    comments both ways, a plan, an attendance note and a certificate."""
+    from edt.modules.canvas.plan import CostLine, ProductLine
+
+    p = make_participant(world.khulna, world.trainer, full_name=CANARIES["name"], phone=CANARIES["phone"])
+    batch, (enrolment,) = make_certifiable_batch(world.khulna, world.trainer, world.facilitator, [p],
+                                                 attended=[6], canvas=None)
+    day = sorted(batch.days, key=lambda d: d.number)[-1]
+    attendance.save_day(world.trainer, day, [attendance.Entry(enrolment.id, "absent", note=CANARIES["attendance"],
+                                                              was_status="absent")])
+    canvas = make_canvas(p, business_name=CANARIES["business"],
+                         items={"key_activities": [CANARIES["note"]], "channels": [CANARIES["note2"]]})
+    canvas_services.comment(world.facilitator, canvas, "channels", CANARIES["comment"])
+    canvas_services.comment(p.user, canvas, "channels", CANARIES["answer"])
+    make_plan(canvas, p.user, startup=[CostLine(CANARIES["plan"], 9000)],
+              products=[ProductLine(CANARIES["product"], 200, 30, price=350)])
+    canvas_services.submit(p.user, canvas, canvas.revision)
+    certificates.issue(world.trainer, enrolment, override_reason=CANARIES["override"])
+    make_kept_form(p.user, path=f"/canvas/{p.id}/block/channels/add", fields=[("text", CANARIES["note"]),
+                                                                             ("base", "1")])
+    return p
+
+
+def _counts(p):
+    canvas_id = db.session.scalar(select(Canvas.id).where(Canvas.participant_id == p.id))
+    return {"items": db.session.get(Canvas, canvas_id).item_count,
+            "revisions": count(CanvasRevision, CanvasRevision.canvas_id == canvas_id),
+            "comments": count(CanvasComment, CanvasComment.canvas_id == canvas_id),
+            "marks": count(AttendanceMark), "plan_lines": count(PlanCost) + count(PlanProduct),
+            "certificates": count(Certificate, Certificate.participant_id == p.id)}
+
+
+def test_erasure_page_needs_the_code_typed_and_leaves_nothing_personal(client, login, world, person):
+    p = person
+    before = dump_database()
+    assert all(value in before for value in CANARIES.values())  # the fixture really holds them all
+    logins = ("user", "audit_event", "throttle_counter")  # logging in changes these, nothing else may
+    before = dump_database(skip=logins)
+    counts = _counts(p)
+    code = p.code
+    participant_session = client.application.test_client()
+    login(p.user, target=participant_session)
+    assert participant_session.get("/").status_code == 200
+
+    login(world.facilitator)
+    assert client.get(f"/privacy/participants/{p.id}/erase").status_code == 403
+    login(world.trainer)
+    page = client.get(f"/privacy/participants/{p.id}/erase").get_data(as_text=True)
+    assert "2 canvas notes" in page and "1 attendance notes" in page and "1 certificates" in page
+    wrong = client.post(f"/privacy/participants/{p.id}/erase", data={"code": "KHU-2026-9999",
+                                                                     "csrf_token": csrf_token(client, "/")})
+    assert wrong.status_code == 400 and "That is not this participant" in wrong.get_data(as_text=True)
+    assert dump_database(skip=logins) == before  # nothing changed
+
+    done = client.post(f"/privacy/participants/{p.id}/erase", data={"code": code.lower(),
+                                                                    "csrf_token": csrf_token(client, "/")})
+    assert done.status_code == 302
+    after = dump_database()
+    for label, value in CANARIES.items():
+        assert value not in after, label
+    db.session.expire_all()
+    erased = db.session.get(Participant, p.id)
+    assert erased.code == code and erased.full_name == privacy.ERASED and erased.phone is None
+    assert erased.erased_at is not None and not erased.consent_data_use and erased.gender == "woman"
+    assert _counts(erased) == counts  # the code and the counts stay
+    canvas = db.session.scalar(select(Canvas).where(Canvas.participant_id == p.id))
+    assert canvas.items("key_activities") == [privacy.ERASED] and canvas.business_name == privacy.ERASED
+    assert all(set(r.snapshot["blocks"]["key_activities"]) <= {privacy.ERASED}
+               for r in db.session.scalars(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id)))
+    certificate = db.session.scalar(select(Certificate).where(Certificate.participant_id == p.id))
+    assert certificate.status == "withdrawn" and certificate.holder_name == "" and certificate.override_reason is None
+    verify = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "withdrawn" in verify.lower()
+    assert count(FormStash) == 0
+
+    # The login is closed, and the session open on her phone ends at the next request.
+    assert participant_session.get("/").get_data(as_text=True).count("Log out") == 0
+    stranger = client.application.test_client()
+    refused = stranger.post("/accounts/login/participant", data={
+        "code": code, "pin": PIN, "csrf_token": csrf_token(stranger, "/accounts/login/participant")})
+    assert refused.status_code == 200 and "did not work" in refused.get_data(as_text=True)
+
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant_erased"))
+    assert row.actor_id == world.trainer.id and row.target_id == str(p.id)
+    assert {"full_name", "phone", "canvas", "attendance_notes", "certificates", "login"} <= set(row.details["fields"])
+    assert row.details["counts"]["canvas_notes"] == 2 and row.details["counts"]["kept_forms"] == 1
+
+    detail = client.get(f"/participants/{p.id}").get_data(as_text=True)
+    assert privacy.ERASED in detail and 'id="erased-note"' in detail
+    again = client.post(f"/privacy/participants/{p.id}/erase", data={"code": code,
+                                                                     "csrf_token": csrf_token(client, "/")})
+    assert again.status_code == 400 and "already erased" in again.get_data(as_text=True)
+    assert client.get(f"/participants/{p.id}/edit").status_code == 404
+    assert client.get(f"/canvas/{p.id}").status_code == 404
+
+
+def test_erase_participant_command(app, world, person):
+    runner = app.test_cli_runner()
+    code = person.code
+    unknown = runner.invoke(args=["erase-participant", "KHU-1999-0001", "--yes"])
+    assert unknown.exit_code != 0 and "No participant" in unknown.output
+    mismatch = runner.invoke(args=["erase-participant", code], input="KHU-2026-0000\n")
+    assert mismatch.exit_code != 0 and "did not match" in mismatch.output
+    assert CANARIES["name"] in dump_database()
+    result = runner.invoke(args=["erase-participant", code], input=f"{code}\n")
+    assert result.exit_code == 0, result.output
+    assert f"Erased {code}" in result.output and "2 canvas notes" in result.output
+    assert all(value not in dump_database() for value in CANARIES.values())
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant_erased"))
+    assert row.actor_id is None and row.details["via"] == "cli"
+    again = runner.invoke(args=["erase-participant", code, "--yes"])
+    assert again.exit_code != 0 and "already erased" in again.output
+
+
+def _make_old(p, years_ago: float):
+    when = utcnow() - timedelta(days=365 * years_ago)
+    db.session.execute(update(Participant).where(Participant.id == p.id).values(created_at=when))
+    db.session.execute(update(User).where(User.id == p.user_id).values(last_login_at=when))
+    db.session.commit()
+
+
+def test_retention_lists_and_erases_people_with_no_activity_for_n_years(app, world, monkeypatch):
+    runner = app.test_cli_runner()
+    old = make_participant(world.khulna, world.trainer, full_name="Old Canary Person")
+    recent = make_participant(world.khulna, world.trainer, full_name="Recent Person")
+    busy = make_participant(world.jashore, world.trainer, full_name="Registered Long Ago")
+    _make_old(old, 6)
+    _make_old(recent, 2)
+    _make_old(busy, 7)
+    make_canvas(busy, items={"channels": ["Still working on her plan"]})  # activity this year
+
+    listed = runner.invoke(args=["retention"])
+    assert listed.exit_code == 0, listed.output
+    assert old.code in listed.output and recent.code not in listed.output and busy.code not in listed.output
+    assert "1 participant(s) with no activity for 5 years" in listed.output
+    assert runner.invoke(args=["retention", "--older-than-years", "10"]).output.startswith("0 participant(s)")
+    monkeypatch.setitem(current_app.config, "RETENTION_YEARS", 1)  # the default comes from configuration
+    wider = runner.invoke(args=["retention"]).output
+    monkeypatch.undo()
+    assert old.code in wider and recent.code in wider and busy.code not in wider
+
+    refused = runner.invoke(args=["retention", "--erase"], input="n\n")
+    assert refused.exit_code != 0 and db.session.get(Participant, old.id).erased_at is None
+    erased = runner.invoke(args=["retention", "--erase", "--yes"])
+    assert erased.exit_code == 0 and "Erased 1 participant(s)" in erased.output
+    db.session.expire_all()
+    assert db.session.get(Participant, old.id).erased_at is not None
+    assert db.session.get(Participant, recent.id).erased_at is None
+    assert "Old Canary Person" not in dump_database()
+    assert db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "participant_erased"))[
+        "via"] == "retention"
+    assert runner.invoke(args=["retention"]).output.startswith("0 participant(s)")  # erased people are not listed
+
+
+def test_last_activity_counts_attendance_and_certificates(app, world, person):
+    last = privacy.last_activity()
+    assert last[person.id] >= (utcnow() - timedelta(days=1)).date()
+    assert privacy.inactive(1) == []
