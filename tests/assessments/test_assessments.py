@@ -402,3 +402,19 @@ def test_two_saves_at_the_same_moment_keep_the_first_and_explain(group, world, m
     monkeypatch.undo()
     answers = db.session.scalars(select(Answer)).all()
     assert [(a.response, a.is_current) for a in answers] == [(DONT_KNOW, True)]
+
+
+def test_reports_reach_only_the_batches_a_facilitator_runs(client, login, group, world):
+    batch, people = group
+    plan = people_of(batch)
+    for person in people:
+        mine = plan[person.id]
+        services.save_sheet(world.facilitator, batch, person.id, "pre", sheet(forms()[mine.form_for("pre")], 3))
+    login(world.other_facilitator)
+    page = client.get("/assessments/?by=batch").get_data(as_text=True)
+    assert batch.code not in page and 'id="table-gain"' in page
+    assert batch.code not in client.get("/assessments/report.csv?by=batch").get_data(as_text=True)
+    login(world.facilitator)
+    assert batch.code in client.get("/assessments/?by=batch").get_data(as_text=True)
+    page = client.get(f"/assessments/batches/{batch.id}/pre/people/{people[0].id}").get_data(as_text=True)
+    assert "Score: 3/" in page and "Costing" in page
