@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := edt
 
-.PHONY: run test bench bench-load wrk install install-test translations catalog browser clean
+.PHONY: run test test-serial screenshots bench bench-load wrk install install-test translations catalog browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,8 +54,19 @@ run: install
 	$(BIN)/flask --app edt seed-demo --if-empty
 	$(BIN)/flask --app edt run --host 127.0.0.1 --port 5000
 
+# The import contract (when setup.cfg has one), then the suite on every core with pytest-xdist:
+# browser journeys share one worker (xdist_group "browser"), each worker has its own database.
 test: install-test browser
-	$(BIN)/pytest
+	@if grep -q '^\[importlinter\]' setup.cfg; then $(BIN)/lint-imports; fi
+	$(BIN)/pytest -n auto --dist loadgroup
+
+# One process, in file order: for reading a failure's output top to bottom.
+test-serial: install-test browser
+	$(BIN)/pytest -p no:randomly
+
+# Browser journeys write their screenshots to a temporary folder; this refreshes docs/screenshots/.
+screenshots: install-test browser
+	EDT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:randomly tests/e2e
 
 bench: install-test
 	$(BIN)/python -m tests.bench

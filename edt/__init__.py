@@ -9,11 +9,11 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from edt import audit  # noqa: F401  (the append-only guard and the model are part of the schema)
-from edt import assets, cards, cli, content, inputs, instruments, sessions
+from edt import audit
+from edt import assets, cards, cli, content, formats, inputs, instruments, sessions
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
@@ -48,6 +48,7 @@ def create_app(config=None) -> Flask:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     sessions.init_app(app)
+    audit.init_app(app)
 
     with app.app_context():
         _tune_sqlite(db.engine, immediate=app.config.get("SQLITE_BEGIN_IMMEDIATE", True))
@@ -55,6 +56,7 @@ def create_app(config=None) -> Flask:
     content.init_app(app)
     cards.init_app(app)
     instruments.init_app(app)
+    formats.init_app(app)
     _quiet_query_strings()
     register(app)
     cli.register(app)
@@ -170,6 +172,8 @@ def _install_hooks(app: Flask) -> None:
     def _server_error(error):
         if isinstance(error, HTTPException):
             return _http_error(error)
+        if isinstance(error, PermissionError):  # a service's role check (edt.security.require)
+            return _http_error(Forbidden())
         if app.config.get("RAISE_SERVER_ERRORS"):  # tests see the real traceback
             raise error
         reference = uuid.uuid4().hex[:10]

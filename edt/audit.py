@@ -24,9 +24,25 @@ class AuditEvent(db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
 
 
+def init_app(app) -> None:
+    """Views never commit: a page that only records who looked (its audit rows) is committed once,
+    after the request, here. A service commits its own action together with its audit rows; rows
+    left beside other unsaved changes (a refused or failed request) are not committed."""
+
+    @app.after_request
+    def _commit_audit_rows(response):
+        session = db.session
+        if session.new and not session.dirty and not session.deleted and all(
+                isinstance(obj, AuditEvent) for obj in session.new):
+            session.commit()
+        return response
+
+
 def record(actor, action: str, target_type: str | None = None, target_id=None, *,
            outcome: str = "ok", details: dict | None = None, commit: bool = False) -> AuditEvent:
-    """Add an audit row to the current transaction (committed with the action it records)."""
+    """Add an audit row to the current transaction: committed with the action it records (by the
+    service), or after the request when it is all the request wrote (init_app). `commit=True`
+    is for the command line, which has no request."""
     actor_id = getattr(actor, "id", None) if actor is not None and getattr(actor, "is_authenticated", True) else None
     event_row = AuditEvent(
         actor_id=actor_id,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from flask import current_app
 from markupsafe import Markup
 
 from edt.content import CANVAS_BLOCKS, ContentError
@@ -467,6 +468,4 @@ def init_app(app) -> None:
 
 
 def cards() -> CardLibrary:
-    from flask import current_app
-
     return current_app.extensions["edt_cards"]

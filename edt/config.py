@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from edt.clock import TIMEZONE_NAME
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,6 +71,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)  # the longest idle time (participants')
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a long training day loses nothing
     BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = TIMEZONE_NAME  # dates and times are shown in Bangladesh time (edt.formats)
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "edt" / "translations")
     LANGUAGES = ("en", "bn")
 
@@ -120,16 +123,16 @@ class Config:
     VERIFY_NAME_CHECKS_PER_DAY = int(_env("EDT_VERIFY_NAME_CHECKS_PER_DAY", 5))
     VERIFY_NAME_CHECKS_PER_ADDRESS = int(_env("EDT_VERIFY_NAME_CHECKS_PER_ADDRESS", 20))
 
-    # Data protection (issue 8). SQL parameters (names, notes) never reach a log line or an
+    # Data protection. SQL parameters (names, notes) never reach a log line or an
     # exception message, whatever the log level. Participants with no activity for
     # RETENTION_YEARS are listed by `flask --app edt retention` (and erased with --erase). A form
-    # sent after the session ended is kept server-side for RESUME_HOURS to be sent again after
+    # sent after the session ended is kept server-side for KEPT_FORM_HOURS to be sent again after
     # the login.
     SQLALCHEMY_ENGINE_OPTIONS = {**SQLALCHEMY_ENGINE_OPTIONS, "hide_parameters": True}
     RETENTION_YEARS = int(_env("EDT_RETENTION_YEARS", 5))
-    RESUME_HOURS = int(_env("EDT_RESUME_HOURS", 12))
+    KEPT_FORM_HOURS = int(_env("EDT_KEPT_FORM_HOURS", _env("EDT_RESUME_HOURS", 12)))  # the old name still works
 
-    # Reports (issue 7): the programme's target (Phase II: 6,000 people, 65% women) and the smallest
+    # Reports: the programme's target (Phase II: 6,000 people, 65% women) and the smallest
     # count shown in splits beyond master trainers and in every export (smaller ones read "<5").
     PROGRAMME_TARGET_PARTICIPANTS = int(_env("EDT_TARGET_PARTICIPANTS", 6000))
     PROGRAMME_TARGET_WOMEN_SHARE = float(_env("EDT_TARGET_WOMEN_SHARE", 0.65))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import markdown
 import yaml
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markdown.extensions.toc import slugify_unicode
 from markupsafe import Markup
@@ -492,6 +493,4 @@ def init_app(app) -> None:
 
 
 def library() -> Library:
-    from flask import current_app
-
     return current_app.extensions["edt_library"]

@@ -27,6 +27,14 @@ class Labelled(StrEnum):
         return type(self)._labels[self]
 
     @classmethod
+    def label_for(cls, value, default=""):
+        """The label of a stored value, or `default` when it is none of these (templates)."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return default
+
+    @classmethod
     def choices(cls) -> list[tuple[str, object]]:
         return [(m.value, m.label) for m in cls]
 

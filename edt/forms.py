@@ -1,4 +1,9 @@
-"""Fields shared by the forms of every module.
+"""Fields and forms shared by every module.
+
+ConfirmForm is the one form of a one-button action (its CSRF token and nothing else). NumberField
+reads numbers typed in Latin or Bangla digits through Babel's parse_decimal (a browser's
+type=number refuses Bangla digits). partner_choices() builds the partner list of every form that
+asks for one.
 
 DayField is the one date field of the app: every date a page accepts (filters sent by GET and
 forms sent by POST) goes through it, so a typing mistake gets a plain message and a date outside
@@ -6,11 +11,14 @@ FIRST_DAY..LAST_DAY (year 1, year 9999, the day after the last one Python can ho
 next to its field with a 400 before any filter or rule computes with it. Services keep their own,
 narrower windows (a batch starts within a year of today, a consent date is not in the future).
 """
+import re
 from datetime import date
 
+from babel.numbers import NumberFormatError, parse_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
 from wtforms.validators import ValidationError
 
 DATE_MESSAGE = _l("Give a date, for example 2026-03-14.")
@@ -38,3 +46,71 @@ class DayField(DateField):
         if self.data is not None and not self.first <= self.data <= self.last:
             raise ValidationError(_("Give a date between %(first)s and %(last)s.", first=self.first.isoformat(),
                                last=self.last.isoformat()))
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+def partner_choices(user, partners, *, empty=None) -> list[tuple[int, str]]:
+    """The partner organisations `user` may choose in a form: every partner (after an `empty`
+    first choice such as "Choose…") for a master trainer, only their own for a facilitator."""
+    if not getattr(user, "is_master_trainer", False):
+        return [(user.partner_id, user.partner.name if user.partner else "")]
+    return ([(0, empty)] if empty is not None else []) + [(p.id, f"{p.name} ({p.district})") for p in partners]
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+# Digits of any script (Python's \d: Latin and Bangla alike), at most two after the point, once
+# the currency word and the group separators are gone.
+NUMBER = re.compile(r"^\d+(\.\d{1,2})?$")
+CURRENCY = re.compile(r"^(tk\.?|৳|taka|টাকা)\s*|\s*(tk\.?|৳|taka|টাকা)$", re.I)
+MONEY_MAX = 100_000_000  # ten crore Taka: well beyond any plan here, small enough to catch typos
+
+
+def parse_number(text: str | None):
+    """'১,২০০', '1200', 'Tk 1,200.50' -> Decimal; '' -> None; anything else -> ValueError.
+    Babel reads the digits of either script; the pattern keeps out what Decimal would also
+    accept (1e5, NaN, a minus sign, three decimals)."""
+    text = CURRENCY.sub("", (text or "").strip())
+    text = text.replace(" ", "").replace("\u00a0", "")
+    if text == "":
+        return None
+    if text.startswith("-"):
+        raise ValueError(_l("Write 0 or more: amounts cannot be negative."))
+    if not NUMBER.match(text.replace(",", "")):
+        raise ValueError(_l("Write a number, like 1200 or ১২০০ (at most 2 digits after the point)."))
+    try:
+        return parse_decimal(text, locale="en")
+    except NumberFormatError as error:  # pragma: no cover - the pattern above already guards
+        raise ValueError(_l("Write a number, like 1200 or ১২০০.")) from error
+
+
+class NumberField(StringField):
+    """A text box for numbers typed in Latin or Bangla digits. `data` is a float, or None when
+    left empty; `maximum` and `whole` refuse a typo next to the field."""
+
+    def __init__(self, label=None, validators=None, *, maximum=MONEY_MAX, whole=False, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric" if whole else "decimal",
+                                                    "autocomplete": "off", "class": "num"})
+        super().__init__(label, validators, **kwargs)
+        self.maximum, self.whole = maximum, whole
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw = valuelist[0]
+        number = parse_number(valuelist[0])  # ValueError -> shown next to the field
+        if number is not None and number > self.maximum:
+            raise ValueError(_l("This number is too big (at most %(max)s).", max=f"{self.maximum:,}"))
+        if number is not None and self.whole and number != number.to_integral_value():
+            raise ValueError(_l("Write a whole number."))
+        self.data = None if number is None else float(number)
+
+    def _value(self):
+        if getattr(self, "raw", None) is not None:
+            return self.raw
+        if self.data is None:
+            return ""
+        return f"{self.data:.2f}".rstrip("0").rstrip(".")

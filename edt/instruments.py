@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from edt import money
@@ -455,6 +456,4 @@ def init_app(app) -> None:
 
 
 def instruments() -> Instruments:
-    from flask import current_app
-
     return current_app.extensions["edt_instruments"]

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import Canvas as PdfCanvas
 from reportlab.platypus import Paragraph
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -60,7 +60,7 @@ def register() -> None:
 
 def shaping_available() -> bool:
     try:
-        import uharfbuzz  # noqa: F401
+        import uharfbuzz  # noqa: F401  (a probe: is the optional shaping engine installed?)
     except ImportError:
         return False
     return True
@@ -128,7 +128,7 @@ def paragraph(text, style_: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text, base), style_)
 
 
-class NeutralCanvas(Canvas):
+class NeutralCanvas(PdfCanvas):
     """A ReportLab canvas whose document information is neutral and fixed when it is made.
 
     `title` names the kind of document and at most a pseudonymous code or a serial, never a person

@@ -13,6 +13,8 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.urls import iri_to_uri
 
+from edt import audit
+
 
 class Role(StrEnum):
     MASTER_TRAINER = "master_trainer"
@@ -22,6 +24,36 @@ class Role(StrEnum):
 
 STAFF = (Role.MASTER_TRAINER, Role.FACILITATOR)
 ALL_ROLES = tuple(Role)
+
+
+class SystemActor:
+    """The programme acting on its own behalf: the command line and the demo data. Every role
+    check lets it through (it is whoever runs `flask`, on the server); its audit rows have no
+    actor. Services refuse `None`: a caller without a user says SYSTEM."""
+
+    id = None
+    role = "system"
+    partner_id = None
+    partner = None
+    is_authenticated = False
+    is_master_trainer = False
+    is_enabled = True
+
+    def __repr__(self):
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
+def require(actor, *roles: Role, error: type[Exception] = PermissionError, message=None) -> None:
+    """The one role check of the services: raise `error(message)` unless `actor` is SYSTEM or a
+    user with one of `roles`. Services pass their own RuleError subclass and a message to show;
+    a bare PermissionError reaches the browser as 403."""
+    if actor is SYSTEM:
+        return
+    if actor is None or getattr(actor, "role", None) not in roles:
+        raise error(message or "This account may not do this.")
 
 
 def role_required(*roles: Role):
@@ -34,9 +66,7 @@ def role_required(*roles: Role):
             if not current_user.is_authenticated:
                 return login_needed()
             if current_user.role not in allowed:
-                from edt import audit
-
-                audit.record(current_user, "refused", "page", request.endpoint, outcome="forbidden", commit=True)
+                audit.record(current_user, "refused", "page", request.endpoint, outcome="forbidden")
                 abort(403)
             return view(*args, **kwargs)
 
@@ -48,7 +78,7 @@ def role_required(*roles: Role):
 
 def login_needed():
     """The answer to a request that needs a login. Modules may register hooks in
-    app.extensions["edt.login_needed"] (the resume module keeps a form sent after the session
+    app.extensions["edt.login_needed"] (the kept_forms module keeps a form sent after the session
     ended, so nothing typed is lost); the first hook that returns a response wins."""
     for hook in current_app.extensions.get("edt.login_needed", ()):
         response = hook()
@@ -78,9 +108,7 @@ def check_every_view_is_guarded(app) -> None:
 def scoped_or_404(obj, *, target_type: str, target_id, actor=None):
     """Return obj, or audit the refusal and answer 404 when the scoped query found nothing."""
     if obj is None:
-        from edt import audit
-
-        audit.record(actor, "refused", target_type, target_id, outcome="not_found", commit=True)
+        audit.record(actor, "refused", target_type, target_id, outcome="not_found")
         abort(404)
     return obj
 

@@ -1,4 +1,4 @@
-"""`make bench`: figures for the certificates (issue 6) on this machine.
+"""`make bench`: figures for the certificates on this machine.
 
 Builds a throw-away database with one finished batch of 25 participants (half with Bangla
 names), issues their certificates, then prints the time to generate the 25 PDFs, the size of

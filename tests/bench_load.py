@@ -219,7 +219,7 @@ def main() -> None:
                  ("CSV export", "trainer", "/reports/export.csv")]
         print(f"\nceiling (Flask hello-world, gunicorn -w 2, wrk -t2 -c16 -d{SECONDS}s): {ceiling:,.0f} req/s")
         print(f"database: {uri.split('@')[-1]}; participants: {PARTICIPANTS:,} (if seeded here)\n")
-        print(f"| page | req/s | p50 | p99 | share of ceiling | bytes | queries |")
+        print("| page | req/s | p50 | p99 | share of ceiling | bytes | queries |")
         print("|---|---|---|---|---|---|---|")
         for label, kind, path in pages:
             status, _headers, body = _get(edt_port, path, cookies[kind])

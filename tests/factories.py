@@ -17,8 +17,8 @@ from edt.modules.canvas import services as canvas_services
 from edt.modules.canvas.queries import plan_of
 from edt.modules.certificates import services as certificates
 from edt.modules.participants import services as participants
-from edt.modules.resume import services as resume
-from edt.security import Role
+from edt.modules.kept_forms import services as resume
+from edt.security import SYSTEM, Role
 
 PASSWORD = "correct horse battery"
 PIN = "482916"
@@ -36,11 +36,11 @@ def rewind_throttle(seconds: float) -> None:
 
 
 def make_partner(name=None, district="Khulna"):
-    return accounts.save_partner(None, None, name=name or f"Partner {next(_seq)}", district=district)
+    return accounts.save_partner(SYSTEM, None, name=name or f"Partner {next(_seq)}", district=district)
 
 
 def make_staff(role=Role.FACILITATOR, partner=None, username=None, password=PASSWORD):
-    return accounts.create_staff(None, username=username or f"{role[:4]}{next(_seq)}", password=password,
+    return accounts.create_staff(SYSTEM, username=username or f"{role[:4]}{next(_seq)}", password=password,
                                  role=role, display_name="Staff Person",
                                  partner_id=partner.id if partner else None)
 
@@ -49,8 +49,13 @@ def make_participant(partner, actor=None, *, full_name=None, pin=PIN, **fields):
     actor = actor or make_staff(Role.MASTER_TRAINER)
     values = {"gender": "woman", "birth_year": 1995, "district": partner.district, "consent_data_use": True}
     values.update(fields)
-    return participants.register(actor, partner_id=partner.id, full_name=full_name or f"Person {next(_seq)}",
-                                 pin=pin, **values)
+    agreed = values.pop("consent_data_use")
+    person = participants.register(actor, partner_id=partner.id, full_name=full_name or f"Person {next(_seq)}",
+                                   pin=pin, consent_data_use=True, **values)
+    if not agreed:  # registered with consent (the rule), withdrawn since
+        person.consent_data_use = False
+        db.session.commit()
+    return person
 
 
 def make_world():
@@ -99,8 +104,7 @@ def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(
 
 
 def enrol(batch, participants, actor=None):
-
-    return batches.enrol(actor, batch, list(participants))
+    return batches.enrol(actor or SYSTEM, batch, list(participants))
 
 
 def batch_world(world) -> dict:
@@ -112,7 +116,7 @@ def batch_world(world) -> dict:
                              trainer=world.trainer)
     world.enrolment = enrol(world.batch, [world.participant])[0]
     world.other_batch = make_batch(world.jashore, facilitators=[world.other_facilitator], trainer=world.trainer)
-    world.holiday = batches.add_holiday(None, today().replace(month=12, day=16), "Victory Day")
+    world.holiday = batches.add_holiday(SYSTEM, today().replace(month=12, day=16), "Victory Day")
     world.batch_ids = {"batch_id": world.batch.id, "day_id": world.batch.days[0].id,
                        "day3_id": world.batch.days[2].id, "enrolment_id": world.enrolment.id,
                        "holiday_id": world.holiday.id}
@@ -178,7 +182,7 @@ def certificate_world(world) -> dict:
 # --- data protection --------------------------------------------------------------------------------
 
 def make_kept_form(owner, *, endpoint="canvas.add_item", path="/canvas/1/block/channels/add", fields=None):
-    """A form `owner` sent after their session ended, kept to be sent again (edt.modules.resume)."""
+    """A form `owner` sent after their session ended, kept to be sent again (edt.modules.kept_forms)."""
     form = MultiDict(fields or [("text", "At the school gate"), ("base", "1")])
     stash = resume.keep(owner, endpoint, path, form)
     db.session.commit()

@@ -25,7 +25,7 @@ from edt.modules.certificates import services as certificates
 from edt.modules.participants import services as participants
 from edt.modules.participants.models import Participant
 from edt.modules.privacy import services as privacy
-from edt.security import Role
+from edt.security import SYSTEM, Role
 
 DEMO_PASSWORD = "edt-demo-password"
 DEMO_PIN = "482916"
@@ -33,13 +33,13 @@ YEAR = 2026
 
 
 def seed() -> dict:
-    khulna = accounts.save_partner(None, None, name="Shapla Development Trust", district="Khulna")
-    jashore = accounts.save_partner(None, None, name="Nodi Women's Forum", district="Jashore")
-    trainer = accounts.create_staff(None, username="trainer", password=DEMO_PASSWORD, role=Role.MASTER_TRAINER,
+    khulna = accounts.save_partner(SYSTEM, None, name="Shapla Development Trust", district="Khulna")
+    jashore = accounts.save_partner(SYSTEM, None, name="Nodi Women's Forum", district="Jashore")
+    trainer = accounts.create_staff(SYSTEM, username="trainer", password=DEMO_PASSWORD, role=Role.MASTER_TRAINER,
                                     display_name="Farzana Haque")
-    facilitator = accounts.create_staff(None, username="facilitator", password=DEMO_PASSWORD, role=Role.FACILITATOR,
+    facilitator = accounts.create_staff(SYSTEM, username="facilitator", password=DEMO_PASSWORD, role=Role.FACILITATOR,
                                         display_name="Nasrin Sultana", partner_id=khulna.id)
-    facilitator2 = accounts.create_staff(None, username="facilitator2", password=DEMO_PASSWORD,
+    facilitator2 = accounts.create_staff(SYSTEM, username="facilitator2", password=DEMO_PASSWORD,
                                          role=Role.FACILITATOR, display_name="Mahmudul Islam", partner_id=jashore.id)
     first = participants.register(trainer, partner_id=khulna.id, full_name="রহিমা খাতুন", gender="woman",
                                   birth_year=1994, district="Khulna", consent_data_use=True, consent_photos=False,
@@ -347,8 +347,8 @@ def seed_reports(trainer) -> list:
              "Mobile recharge and bKash point", "Vegetable vending", "Beauty parlour at home")
     finished = []
     for b, (name, district, weeks) in enumerate(REPORT_PARTNERS):
-        partner = accounts.save_partner(None, None, name=name, district=district)
-        staff = accounts.create_staff(None, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
+        partner = accounts.save_partner(SYSTEM, None, name=name, district=district)
+        staff = accounts.create_staff(SYSTEM, username=f"facilitator-{district.split()[0].lower().strip(chr(39) + 's')}",
                                       password=DEMO_PASSWORD, role=Role.FACILITATOR,
                                       display_name=f"{district} facilitator", partner_id=partner.id)
         people = []
@@ -361,8 +361,9 @@ def seed_reports(trainer) -> list:
                 full, gender = f"{EN_WOMEN[(j + 2 * b) % 10]} {EN_FAMILY[(j + b) % 5]}", "woman"
             people.append(participants.register(trainer, partner_id=partner.id, full_name=full, gender=gender,
                                                 birth_year=1974 + (j * 7 + b * 3) % 32, district=district,
-                                                consent_data_use=(j + b) % 11 != 5, consent_photos=j % 4 == 0,
-                                                pin=None))
+                                                consent_data_use=True, consent_photos=j % 4 == 0, pin=None))
+            if (j + b) % 11 == 5:  # agreed when registered, withdrew later: counted, never listed
+                people[-1].consent_data_use = False
         batch, enrolments = finished_batch(trainer, partner, [staff.id], people, venue=f"{district} NGO hall",
                                            first_day=today() - timedelta(weeks=weeks), scheduled_in=3)
         days = days_in_order(batch)

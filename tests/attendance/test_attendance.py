@@ -1,5 +1,5 @@
 """Attendance: the day page, "mark all present", the upsert, the sign-in sheet, the progress
-grid, summaries across a transfer, and the home pages (issue 4)."""
+grid, summaries across a transfer, and the home pages."""
 import io
 import threading
 from datetime import timedelta
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from edt import clock
 from edt.audit import AuditEvent
 from edt.extensions import db
-from edt.modules.attendance import services
+from edt.modules.attendance import queries, services
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches import services as batch_services
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
@@ -322,7 +322,7 @@ def test_summary_counts_statuses_and_flags_people_at_risk(app, world, day_batch)
     for n, day in enumerate(batch.days[:3]):
         entries = [services.Entry(ids[people[i].id], statuses[n]) for i, statuses in plan.items()]
         services.save_day(world.facilitator, day, entries)
-    summary = services.attendance_summary(db.session.get(Batch, batch.id))
+    summary = queries.summaries([batch.id])
     first, second = summary[ids[people[0].id]], summary[ids[people[1].id]]
     assert (first.present, first.late, first.absent, first.attended, first.recorded_days) == (1, 1, 1, 2, 3)
     assert not first.at_risk and second.at_risk and second.excused == 1 and second.absent == 2
@@ -342,10 +342,10 @@ def test_transfer_carries_attended_days_by_day_number(app, world, day_batch):
     # In the new batch: day 3 present (better than the old absent), days 4 and 5 present.
     for day in target.days[2:5]:
         services.save_day(world.facilitator, day, [services.Entry(new.id, "present")])
-    summary = services.attendance_summary(target)[new.id]
+    summary = queries.summaries([target.id])[new.id]
     assert summary.marks == {1: "present", 2: "late", 3: "present", 4: "present", 5: "present"}
     assert summary.carried == {1, 2} and summary.attended == 5
-    old = services.attendance_summary(db.session.get(Batch, batch.id))[old_id]
+    old = queries.summaries([batch.id])[old_id]
     assert old.marks == {1: "present", 2: "late", 3: "absent"} and not old.carried  # its own history only
 
 

@@ -1,4 +1,4 @@
-"""Roster import: a CSV checked row by row, all or nothing, duplicates flagged (issue 4)."""
+"""Roster import: a CSV checked row by row, all or nothing, duplicates flagged."""
 import io
 import re
 

@@ -8,7 +8,7 @@ from edt import money
 from edt.content import library
 from edt.extensions import db
 from edt.modules.canvas import plan
-from edt.modules.canvas.forms import parse_number
+from edt.forms import parse_number
 from edt.modules.canvas.models import Canvas, FinancialPlan, PlanCost, PlanProduct
 from edt.modules.canvas.queries import plan_of
 

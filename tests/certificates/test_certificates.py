@@ -16,7 +16,7 @@ from edt import throttle
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.clock import today
-from edt.modules.certificates import pdf, queries, services
+from edt.modules.certificates import eligibility, pdf, queries, services
 from edt.modules.certificates.models import Certificate
 from edt.security import Role
 from edt.throttle import ThrottleCounter
@@ -57,7 +57,7 @@ def test_the_batch_page_lists_everyone_as_eligible_or_not_with_the_reason(client
     from edt.modules.canvas import services as canvases
 
     canvases.open_canvas(people[3])  # a draft canvas: not submitted
-    rows = {row.participant.id: row for row in services.standings(batch)}
+    rows = {row.participant.id: row for row in eligibility.standings(batch)}
     assert [rows[p.id].eligible for p in people] == [True, True, False, True]
     assert "attended 7 of 10 days" in rows[people[2].id].reason
     login(world.trainer)
@@ -68,20 +68,20 @@ def test_the_batch_page_lists_everyone_as_eligible_or_not_with_the_reason(client
 
 def test_canvas_drafts_fail_the_rule_and_approval_can_be_required(app, world, monkeypatch):
     batch, people, _ = graduates(world, names=("Rahela Begum",), canvas="draft")
-    row = services.standings(batch)[0]
+    row = eligibility.standings(batch)[0]
     assert not row.eligible and "business plan not submitted yet" in row.reason
     batch2, people2, _ = graduates(world, names=("Moushumi Das",), canvas="submitted")
-    assert services.standings(batch2)[0].eligible
+    assert eligibility.standings(batch2)[0].eligible
     monkeypatch.setitem(current_app.config, "CERTIFICATE_CANVAS_STATUS", "approved")  # services run here
-    row = services.standings(batch2)[0]
+    row = eligibility.standings(batch2)[0]
     assert not row.eligible and "not approved yet" in row.reason
 
 
 def test_excused_days_count_only_when_configured(app, world, monkeypatch):
     batch, _, _ = graduates(world, names=("Rahela Begum",), attended=[6], excused=2)
-    assert not services.standings(batch)[0].eligible
+    assert not eligibility.standings(batch)[0].eligible
     monkeypatch.setitem(current_app.config, "CERTIFICATE_COUNT_EXCUSED", True)
-    assert services.standings(batch)[0].eligible
+    assert eligibility.standings(batch)[0].eligible
 
 
 # --- issuing -----------------------------------------------------------------------------------

@@ -302,7 +302,7 @@ def test_session_plans_link_each_session_to_the_sets_it_uses(client, login, worl
 
 
 def test_bengali_digits_with_bangladeshi_grouping():
-    from edt.modules.curriculum.views import bn_digits
+    from edt.formats import bn_digits
 
     assert bn_digits(100000) == "১,০০,০০০" and bn_digits(1000) == "১,০০০" and bn_digits(18) == "১৮"
     assert bn_digits(12345678) == "১,২৩,৪৫,৬৭৮" and bn_digits(-450) == "-৪৫০" and bn_digits("৳") == "৳"

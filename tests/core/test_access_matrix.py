@@ -14,6 +14,8 @@ Three more kinds of user get exactly what another column says (SAME_AS):
 - deactivated_facilitator: world.facilitator (who runs every Khulna batch) deactivated by a
   master trainer while logged in; the session made before keeps being sent: gets what an
   anonymous visitor gets."""
+from string import Formatter
+
 import pytest
 
 from edt.extensions import db
@@ -21,7 +23,7 @@ from edt.modules.accounts import services as accounts
 from edt.security import Role
 
 from tests.conftest import csrf_token
-from tests.factories import make_staff
+from tests.factories import batch_world, canvas_world, certificate_world, make_staff, make_world, resume_world
 
 ROLES = ("anon", "participant", "facilitator", "other_facilitator", "master_trainer")
 SAME_AS = {"moved_facilitator": "other_facilitator", "stale_facilitator": "other_facilitator",
@@ -74,7 +76,7 @@ MATRIX = {
     # participants
     "participants.index": row("GET", "/participants/", R, 403, 200, 200, 200),
     "participants.set_pin": row("GET", "/participants/{participant_id}/pin", R, 403, 200, 404, 200),
-    # batches, training days, enrolment, holidays, roster import (issue 4)
+    # batches, training days, enrolment, holidays, roster import
     "batches.index": row("GET", "/batches/", R, 403, 200, 200, 200),
     "batches.create": row("GET", "/batches/new", R, 403, 403, 403, 200),
     "batches.detail": row("GET", "/batches/{batch_id}", R, 403, 200, 404, 200),
@@ -91,15 +93,15 @@ MATRIX = {
     # an empty file for Khulna: the facilitator is told it is empty, the other one may not import for Khulna
     "batches.confirm_import": row("POST", "/batches/roster/import/confirm", R, 403, 400, 400, 400,
                                   data={"partner_id": "{khulna_id}", "csv_text": ""}),
-    # attendance (issue 4)
+    # attendance
     "attendance.mark": row("GET", "/attendance/days/{day_id}", R, 403, 200, 404, 200),
     "attendance.sheet": row("GET", "/attendance/days/{day_id}/sheet.pdf", R, 403, 200, 404, 200),
     "attendance.grid": row("GET", "/attendance/batches/{batch_id}", R, 403, 200, 404, 200),
-    # participants' full record (issue 4)
+    # participants' full record
     "participants.register": row("GET", "/participants/new", R, 403, 200, 200, 200),
     "participants.detail": row("GET", "/participants/{participant_id}", R, 403, 200, 404, 200),
     "participants.edit": row("GET", "/participants/{participant_id}/edit", R, 403, 200, 404, 200),
-    # certificates (issue 6): only master trainers issue, revoke, reissue and withdraw; facilitators
+    # certificates: only master trainers issue, revoke, reissue and withdraw; facilitators
     # see their batches' certificates read-only and download them; a participant downloads only
     # their own (world.participant holds none here: 404); the verify pages are public.
     "certificates.index": row("GET", "/certificates/", R, 403, 200, 200, 200),
@@ -116,7 +118,7 @@ MATRIX = {
     "certificates.withdraw": row("GET", "/certificates/{certificate_id}/withdraw", R, 403, 403, 403, 200),
     "certificates.verify": row("GET", "/verify", 200, 200, 200, 200, 200),
     "certificates.verify_code": row("GET", "/verify/{certificate_code}", 200, 200, 200, 200, 200),
-    # business plan (issue 5): world.participant's canvas (revision 1) in world.facilitator's batch.
+    # business plan: world.participant's canvas (revision 1) in world.facilitator's batch.
     # Writes that succeed or are refused with a message redirect; a review of a draft is a 400.
     "canvas.index": row("GET", "/canvas/", R, R, 200, 200, 200),
     "canvas.view": row("GET", "/canvas/{canvas_participant_id}", R, 200, 200, 404, 200),
@@ -139,7 +141,7 @@ MATRIX = {
     "canvas.plan": row("GET", "/canvas/{canvas_participant_id}/plan", R, 200, 200, 404, 200),
     "canvas.edit_plan": row("GET", "/canvas/{canvas_participant_id}/plan/edit", R, 200, 200, 404, 200),
     "canvas.download": row("GET", "/canvas/{canvas_participant_id}/pdf", R, 200, 200, 404, 200),
-    # reports (issue 7): the dashboard and its exports are for master trainers; a batch report and
+    # reports: the dashboard and its exports are for master trainers; a batch report and
     # its exports for the batch's facilitators and master trainers. Names need a reason (POST).
     "reports.dashboard": row("GET", "/reports/?district=Khulna", R, 403, 403, 403, 200),
     "reports.export_csv": row("GET", "/reports/export.csv?kind=participants", R, 403, 403, 403, 200),
@@ -160,12 +162,12 @@ MATRIX = {
     "assessments.enter": row("GET", "/assessments/batches/{batch_id}/pre/people/{participant_id}",
                              R, 403, 200, 404, 200),
     "assessments.mine": row("GET", "/assessments/mine", R, 200, 403, 403, 403),
-    # data protection (issue 8): the audit log and erasure are for master trainers; a kept form
+    # data protection: the audit log and erasure are for master trainers; a kept form
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
-    "resume.review": row("GET", "/resume/{resume_token}", R, 404, 200, 404, 404),
-    "resume.discard": row("POST", "/resume/{resume_token}/discard", R, 404, R, 404, 404),
+    "kept_forms.review": row("GET", "/kept-forms/{resume_token}", R, 404, 200, 404, 404),
+    "kept_forms.discard": row("POST", "/kept-forms/{resume_token}/discard", R, 404, R, 404, 404),
 }
 
 
@@ -184,29 +186,31 @@ def ids(world) -> dict:
                         **getattr(world, "extra_ids", {})})
 
 
+PROVIDERS = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
+PLAIN_IDS = ("facilitator_id", "khulna_id", "participant_user_id", "participant_id", "participant_code")
+
+
+def provider_for(key):
+    """The builder of the records an id names: certificates, canvases, kept forms, else batches."""
+    return next((f for prefix, f in PROVIDERS.items() if key.startswith(prefix)), batch_world)
+
+
 class _Ids(dict):
-    """URL ids; the batch records (issue 4) are created only for rows whose URL needs them, so
-    other rows run on the plain world."""
+    """URL ids; the batch, canvas, certificate and kept-form records are created only for rows
+    whose URL needs them, so other rows run on the plain world."""
 
     def __init__(self, world, values):
         super().__init__(values)
         self.world = world
 
     def __missing__(self, key):
-        from tests.factories import batch_world, canvas_world, certificate_world, resume_world
-
-        # certificates: issue 6; canvas: issue 5; kept forms: issue 8; everything else: batches (issue 4)
-        providers = {"cert": certificate_world, "canvas": canvas_world, "resume": resume_world}
-        provider = next((f for prefix, f in providers.items() if key.startswith(prefix)), batch_world)
-        extra = provider(self.world)
+        extra = provider_for(key)(self.world)
         if key in extra:
             self.update(extra)
             return self[key]
         raise KeyError(key)
 
     def _everything(self):
-        from tests.factories import batch_world, canvas_world, certificate_world, resume_world
-
         for provider in (batch_world, canvas_world, certificate_world, resume_world):
             self.update(provider(self.world))
 
@@ -249,14 +253,38 @@ def log_in_as(world, role, login):
         login(user_for(world, role))
 
 
+def fill_in(entry, values) -> tuple[str, dict]:
+    """The row's URL and form data with the ids filled in (building the records they name)."""
+    url = entry["url"].format_map(values)
+    return url, {k: v.format_map(values) if isinstance(v, str) else v for k, v in entry["data"].items()}
+
+
+def world_key(entry, role) -> tuple:
+    """What the row's world depends on: a moved facilitator or not, and which records its URL
+    names (in the order the URL names them, the order they are built in)."""
+    texts = [entry["url"], *(v for v in entry["data"].values() if isinstance(v, str))]
+    names = [name for text in texts for _, name, _, _ in Formatter().parse(text) if name]
+    providers = [provider_for(name).__name__ for name in names if name not in PLAIN_IDS]
+    return ("access", role in ("moved_facilitator", "stale_facilitator"), tuple(dict.fromkeys(providers)))
+
+
+def matrix_world(entry, role, worlds):
+    """The row's world before anyone logs in, built once per kind of row and restored after."""
+    def build():
+        world = make_world()
+        prepare(world, role)
+        fill_in(entry, ids(world))
+        return world
+
+    return worlds.get(world_key(entry, role), build)
+
+
 @pytest.mark.parametrize("role", EVERY_ROLE)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_access(endpoint, role, client, login, world):
+def test_access(endpoint, role, client, login, worlds):
     entry = MATRIX[endpoint]
-    prepare(world, role)
-    values = ids(world)
-    url = entry["url"].format_map(values)
-    data = {k: v.format_map(values) if isinstance(v, str) else v for k, v in entry["data"].items()}
+    world = matrix_world(entry, role, worlds)
+    url, data = fill_in(entry, ids(world))
     log_in_as(world, role, login)
     if entry["method"] == "GET":
         response = client.get(url)

@@ -1,4 +1,4 @@
-"""Who saw what (issue 8): an audit row for every view by staff of a participant's record, canvas,
+"""Who saw what: an audit row for every view by staff of a participant's record, canvas,
 plan, PDF or certificate, every change and export, and every refusal; the master trainer's audit
 page; and rows that the application never updates or deletes."""
 import json

@@ -1,4 +1,4 @@
-"""Backup and restore (issue 8): `flask --app edt backup PATH` and `restore PATH` on the suite's own
+"""Backup and restore: `flask --app edt backup PATH` and `restore PATH` on the suite's own
 database (SQLite through the online backup API, PostgreSQL through pg_dump/pg_restore). A backup,
 then changes, then a restore gives back every table with the same row count and checksum."""
 import sqlite3

@@ -5,7 +5,10 @@ and at a certificate's name. No duplicate rows, no "database is locked", every r
 no silent overwrite (the second canvas save is refused and shown both versions), and never more
 guesses checked than the throttle allows.
 
-`pytest tests/test_concurrency.py -rP | grep runs` prints the runs and their outcomes."""
+They run one after another on one xdist worker (each worker has its own database, so the other
+workers' tests never take part in a race).
+
+`pytest tests/core/test_concurrency.py -rP | grep runs` prints the runs and their outcomes."""
 import re
 import threading
 from collections import Counter
@@ -22,6 +25,8 @@ from edt.modules.canvas.models import Canvas, CanvasRevision
 from tests.factories import PASSWORD, PIN, batch_world, certificate_world, enrol, make_canvas, make_participant
 from tests.live_server import Browser, serving
 from tests.attendance.test_attendance import read_form
+
+pytestmark = pytest.mark.xdist_group("concurrency")
 
 THREADS = 20
 STATUSES = ("present", "late", "excused", "absent")

@@ -1,4 +1,4 @@
-"""Bad input (issue 8): Hypothesis posts random and hostile values to every form of the app (very
+"""Bad input: Hypothesis posts random and hostile values to every form of the app (very
 long text, control characters, Bangla, HTML and SQL payloads, wrong types, missing fields, extra
 fields such as role, partner_id, is_enabled or status), as each relevant role. Whatever arrives:
 
@@ -34,7 +34,7 @@ from edt.backup import fingerprint
 from edt.extensions import db
 from edt.forms import FIRST_DAY, LAST_DAY
 from edt.modules.accounts.models import User
-from edt.modules.attendance import services as attendance
+from edt.modules.attendance import queries as attendance_queries
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas
 from edt.modules.certificates.models import Certificate
@@ -112,7 +112,7 @@ class Spec:
 
 def _attendance_form(ids):
     day = db.session.get(TrainingDay, ids["day_id"])
-    rows = [e.id for e in attendance.day_roster(day)]
+    rows = [e.id for e in attendance_queries.day_roster(day)]
     form = {"row": [str(r) for r in rows]}
     for r in rows:
         form.update({f"s-{r}": "present", f"n-{r}": "", f"ws-{r}": "", f"wn-{r}": "", f"pf-{r}": ""})
@@ -242,12 +242,12 @@ SPECS = [
          {"item": "costing-1", "person": "{participant_id}", "answer": "dont_know", "number": ""}, examples=30),
     Spec("assessments.enter", "/assessments/batches/{batch_id}/pre/people/{participant_id}", _sheet_form,
          examples=30),
-    # data protection (issue 8)
+    # data protection
     Spec("privacy.erase", "/privacy/participants/{spare_participant_id}/erase", {"code": "{spare_code}"},
          roles=MT_ONLY),
-    Spec("resume.discard", "/resume/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
+    Spec("kept_forms.discard", "/kept-forms/{resume_token}/discard", {}, roles=("facilitator", "other_facilitator"),
          examples=10),
-    # reports (issue 7): the names export asks for a reason
+    # reports: the names export asks for a reason
     Spec("reports.export_names", "/reports/export/names", {"file": "csv", "purpose": "follow_up", "confirm": "y"},
          roles=MT_ONLY),
     # forms sent by GET: searches and filters

@@ -1,4 +1,4 @@
-"""Security headers on every kind of answer (issue 8): 200, 302, 400, 403, 404, 409, 429 and 500,
+"""Security headers on every kind of answer: 200, 302, 400, 403, 404, 409, 429 and 500,
 for visitors and logged-in users, and a production 500 that is plain, with a reference id."""
 import re
 

@@ -1,6 +1,10 @@
 """Browser journeys: the real app served on a local port, driven by Playwright in Debian's
-Chromium (/usr/bin/chromium, installed by `make test` when missing)."""
+Chromium (/usr/bin/chromium, installed by `make test` when missing). They run on one xdist
+worker (one browser, one server). Screenshots go to a temporary folder; `make screenshots` sets
+EDT_SCREENSHOTS_DIR=docs/screenshots to refresh the documentation's on purpose."""
+import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -10,9 +14,16 @@ from werkzeug.serving import make_server
 
 from edt import create_app
 
-from ..conftest import make_config
+from tests.conftest import make_config, relax_durability
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("EDT_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="edt-screenshots-"))
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if HERE in Path(item.fspath).resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -20,6 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="session")
 def server(app):
     served = create_app(make_config(RAISE_SERVER_ERRORS=False))
+    relax_durability(served)
     httpd = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""Participants' full record: register, view, correct, search; names only where needed (issue 4)."""
+"""Participants' full record: register, view, correct, search; names only where needed."""
 import pytest
 from sqlalchemy import func, select
 

@@ -1,4 +1,4 @@
-"""No personal data in logs (issue 8). Representative flows run over real HTTP (werkzeug's server,
+"""No personal data in logs. Representative flows run over real HTTP (werkzeug's server,
 so its request log is part of the test) with every logger at DEBUG, SQLAlchemy's engine log
 switched on, and canary names, usernames, passwords, PINs, notes and searches: no log record holds
 any canary."""

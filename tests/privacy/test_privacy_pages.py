@@ -1,4 +1,4 @@
-"""Nothing that marks a participant (issue 8): a participant follows every link they can reach from
+"""Nothing that marks a participant: a participant follows every link they can reach from
 their home page, in English and in Bangla, and downloads every PDF they can get; none of it (text,
 PDF text or PDF metadata) mentions trafficking, survivors or victims. The same for the sign-in
 sheet and the certificates staff print. Every page a participant sees offers "Log out"."""

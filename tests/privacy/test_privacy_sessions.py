@@ -1,4 +1,4 @@
-"""Sessions lose nothing (issue 8): a facilitator who opens the attendance page at 9:00 and saves at
+"""Sessions lose nothing: a facilitator who opens the attendance page at 9:00 and saves at
 15:00 is asked to log in, and the marks she sent are shown again, pre-filled, to save. The same for
 any form sent after the session ended or with a CSRF token made stale by a login in another tab.
 Nothing is ever saved without a fresh CSRF token from a live session."""
@@ -14,7 +14,7 @@ from edt.extensions import db
 from edt.throttle import ThrottleCounter
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.canvas.models import Canvas
-from edt.modules.resume.models import FormStash
+from edt.modules.kept_forms.models import FormStash
 
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, PIN, batch_world, enrol, make_canvas, make_kept_form, make_participant
@@ -71,13 +71,13 @@ def test_attendance_opened_at_nine_and_saved_at_three_loses_nothing(client, logi
     _age(client, seen_ago=6 * 3600, login_ago=6 * 3600)  # 9:00 -> 15:00: far past the 30-minute idle limit
 
     sent = client.post(url, data=form)
-    assert sent.status_code == 302 and sent.headers["Location"].startswith("/accounts/login?next=/resume/")
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/accounts/login?next=/kept-forms/")
     assert _count(AttendanceMark) == 0 and _count(FormStash) == 1  # kept, not saved
     next_url, login_html = _log_in_again(client, sent.headers["Location"], world.facilitator)
     assert "You were logged out, so this was not saved yet" in login_html
 
     shown = client.get(next_url)
-    assert shown.status_code == 302 and shown.headers["Location"].startswith(f"{url}?resume=")
+    assert shown.status_code == 302 and shown.headers["Location"].startswith(f"{url}?kept=")
     page = client.get(shown.headers["Location"]).get_data(as_text=True)
     assert "You were logged out before these marks were saved" in page
     again = read_form(page)
@@ -122,7 +122,7 @@ def test_a_cookie_whose_session_was_ended_keeps_no_form(client, login, world, ho
         _age(client, seen_ago=6 * 3600, login_ago=6 * 3600)
     sent = client.post(url, data=form)
     assert sent.status_code == 302 and sent.headers["Location"].startswith("/accounts/login?next=")
-    assert "resume" not in sent.headers["Location"]
+    assert "kept" not in sent.headers["Location"]
     assert _count(FormStash) == 0 and _count(AttendanceMark) == 0
     assert not db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "form_kept"))
 
@@ -143,7 +143,7 @@ def test_a_form_made_stale_by_a_login_in_another_tab_is_offered_again(app, login
     if browsed:
         client.get("/")
     sent = client.post(url, data=form)
-    assert sent.status_code == 302 and sent.headers["Location"].startswith("/resume/")
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/kept-forms/")
     assert _count(AttendanceMark) == 0
     page = client.get(client.get(sent.headers["Location"]).headers["Location"]).get_data(as_text=True)
     assert "You were logged out before these marks were saved" in page
@@ -202,7 +202,7 @@ def test_secrets_are_never_kept(client, login, world):
     _age(client, seen_ago=3600)
     response = client.post("/accounts/password", data={"current": PASSWORD, "new": "a brand new long secret",
                                                        "csrf_token": token})
-    assert response.status_code == 302 and "resume" not in response.headers["Location"]
+    assert response.status_code == 302 and "kept" not in response.headers["Location"]
     assert _count(FormStash) == 0
 
 
@@ -210,21 +210,21 @@ def test_only_the_sender_can_see_a_kept_form_and_it_expires(app, client, login, 
     stash = make_kept_form(world.facilitator, path=f"/canvas/{world.participant.id}/block/channels/add")
     for user in (world.other_facilitator, world.trainer, world.participant.user):
         login(user)
-        assert client.get(f"/resume/{stash.token}").status_code == 404
+        assert client.get(f"/kept-forms/{stash.token}").status_code == 404
     refusals = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "refused", AuditEvent.target_type == "form_stash"))
     assert refusals == 3
     login(world.facilitator)
-    assert client.get(f"/resume/{stash.token}").status_code == 200
+    assert client.get(f"/kept-forms/{stash.token}").status_code == 200
     db.session.execute(FormStash.__table__.update().values(expires_at=stash.created_at - timedelta(minutes=1)))
     db.session.commit()
-    assert client.get(f"/resume/{stash.token}").status_code == 404
+    assert client.get(f"/kept-forms/{stash.token}").status_code == 404
 
 
 def test_a_kept_form_can_be_thrown_away(client, login, world):
     stash = make_kept_form(world.facilitator)
     login(world.facilitator)
-    response = client.post(f"/resume/{stash.token}/discard", data={"csrf_token": csrf_token(client, "/")})
+    response = client.post(f"/kept-forms/{stash.token}/discard", data={"csrf_token": csrf_token(client, "/")})
     assert response.status_code == 302 and _count(FormStash) == 0
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "form_discarded"))
 

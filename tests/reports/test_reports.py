@@ -1,4 +1,4 @@
-"""Reports (issue 7): the dashboard's figures, the SQL twin of the certificate rule, small-cell
+"""Reports: the dashboard's figures, the SQL twin of the certificate rule, small-cell
 suppression, charts, the batch report, access, query counts and page weight.
 
 The exports are tested in test_reports_exports.py, on the same datasets built here."""
@@ -14,16 +14,18 @@ from sqlalchemy import insert, select
 
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
+from edt.modules.attendance import queries as attendance_queries
 from edt.modules.attendance import services as attendance
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches import services as batch_services
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.clock import today
 from edt.modules.canvas.models import Canvas
+from edt.modules.certificates import eligibility
 from edt.modules.certificates import services as certificates
 from edt.modules.certificates.models import Certificate
 from edt.modules.participants.models import Participant
-from edt.modules.reports import charts, queries, services
+from edt.modules.reports import charts, queries, services, suppression
 from edt.modules.reports.queries import Filter
 from edt.places import DISTRICTS
 from edt.security import Role
@@ -244,7 +246,7 @@ def test_the_sql_rule_matches_the_certificate_page_for_every_person(app, world, 
             monkeypatch.setitem(current_app.config, key, value)
         for batch in (dataset.a, dataset.b, dataset.c, dataset.e):
             batch = db.session.get(Batch, batch.id)
-            eligible = {s.enrolment.id for s in certificates.standings(batch) if s.eligible}
+            eligible = {s.enrolment.id for s in eligibility.standings(batch) if s.eligible}
             facts = db.session.execute(queries.facts(world.trainer, Filter(batch_id=batch.id))).all()
             assert {f.enrolment_id for f in facts if f.completed} == eligible, (settings, batch.code)
         monkeypatch.undo()
@@ -252,7 +254,7 @@ def test_the_sql_rule_matches_the_certificate_page_for_every_person(app, world, 
 
 def test_attendance_counts_marks_carried_over_a_transfer_like_the_grid(app, world, dataset):
     batch_e = db.session.get(Batch, dataset.e.id)
-    summary = attendance.attendance_summary(batch_e)[dataset.moved.id]
+    summary = attendance_queries.summaries([batch_e.id])[dataset.moved.id]
     row = next(f for f in db.session.execute(queries.facts(world.trainer, Filter(batch_id=batch_e.id)))
                if f.enrolment_id == dataset.moved.id)
     assert summary.carried and row.marked == len(summary.marks) == 3
@@ -312,13 +314,13 @@ def test_blank_filter_fields_mean_everything(client, login, world, dataset):
 # --- small cells -----------------------------------------------------------------------------------
 
 def test_suppression_hides_small_counts_and_the_one_cell_that_would_give_them_away():
-    assert services.suppress([12, 3, 0, 7], 5) == ["12", "<5", "0", "5+"]  # the smallest other is hidden too
-    assert services.suppress([12, 3, 2, 7], 5) == ["12", "<5", "<5", "7"]  # two hidden: their sum is all one learns
-    assert services.suppress([0, 0, 4], 5) == ["0", "0", "<5"]  # nothing else to hide: the total is "<5" too
-    assert services.suppress([9, 9], 5, forced={0}) == ["<5", "5+"]
-    assert services.suppress([5, 6, 0], 5) == ["5", "6", "0"]
-    assert services.shown_alone(4, 5) == "<5" and services.shown_alone(0, 5) == "0"
-    assert services.suppress([2, 8], 10) == ["<10", "<10"] and services.suppress([2, 18], 10) == ["<10", "10+"]
+    assert suppression.suppress([12, 3, 0, 7], 5) == ["12", "<5", "0", "5+"]  # the smallest other is hidden too
+    assert suppression.suppress([12, 3, 2, 7], 5) == ["12", "<5", "<5", "7"]  # two hidden: their sum is all one learns
+    assert suppression.suppress([0, 0, 4], 5) == ["0", "0", "<5"]  # nothing else to hide: the total is "<5" too
+    assert suppression.suppress([9, 9], 5, forced={0}) == ["<5", "5+"]
+    assert suppression.suppress([5, 6, 0], 5) == ["5", "6", "0"]
+    assert suppression.shown_alone(4, 5) == "<5" and suppression.shown_alone(0, 5) == "0"
+    assert suppression.suppress([2, 8], 10) == ["<10", "<10"] and suppression.suppress([2, 18], 10) == ["<10", "10+"]
 
 
 def test_lines_with_few_people_hide_every_figure_and_their_rate():
@@ -360,7 +362,7 @@ def test_batch_report_shows_days_risk_plans_certificates_and_comparison(client, 
     tables = Tables(html).tables
     day1 = tables["table-days"]["1"]  # day 1: present 3, late 1, excused 1, absent 1; all six on the list
     assert day1[1:7] == ["3", "1", "1", "1", "0", "67%"]
-    risky = [e.participant.code for e, _s in attendance.at_risk_for(world.facilitator, [dataset.c.id])]
+    risky = [e.participant.code for e, _s in attendance_queries.at_risk_for(world.facilitator, [dataset.c.id])]
     assert risky and all(code in html for code in risky)
     assert tables["table-canvases"]["none"] == ["5"]  # the person who moved is counted in batch E
     assert 'href="/certificates/batch/' in html and f"/reports/batch/{dataset.c.id}/export.xlsx" in html

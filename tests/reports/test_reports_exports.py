@@ -1,4 +1,4 @@
-"""Reports (issue 7): the CSV and XLSX exports.
+"""Reports: the CSV and XLSX exports.
 
 The central test builds a dataset, reads the dashboard, the CSV files and the XLSX workbook for
 the same filter, and compares every total: a cell of an export equals the screen's exact figure,

@@ -50,10 +50,6 @@ class ResetPasswordForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token, for one-button actions."""
-
-
 class PartnerForm(FlaskForm):
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=120)])
     district = SelectField(_l("District"), choices=DISTRICT_CHOICES)

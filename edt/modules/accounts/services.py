@@ -21,7 +21,7 @@ from edt.audit import AuditEvent
 from edt.clock import utcnow
 from edt.extensions import db
 from edt.places import DISTRICTS
-from edt.security import Role
+from edt.security import STAFF, Role, require
 from edt.signals import staff_reach_changed
 
 from .models import Partner, User
@@ -249,8 +249,7 @@ def alerts(days: int = 14, limit: int = 50) -> list[tuple[AuditEvent, str]]:
 
 def clear_lock(actor: User, user: User) -> None:
     """A master trainer ends an account's lock or wait (after speaking with its owner)."""
-    if actor is None or not actor.is_master_trainer:
-        raise AccountError(_l("Only master trainers can unlock accounts."))
+    require(actor, Role.MASTER_TRAINER, error=AccountError, message=_l("Only master trainers can unlock accounts."))
     rows = throttle.clear(throttle.ACCOUNT_SCOPES, throttle.account_name(user.username))
     if not rows:
         raise AccountError(NOT_LOCKED)
@@ -262,6 +261,11 @@ def clear_lock(actor: User, user: User) -> None:
 
 # --- users -----------------------------------------------------------------------------------
 
+def _require_master(actor) -> None:
+    require(actor, Role.MASTER_TRAINER, error=AccountError,
+            message=_l("Only master trainers manage staff accounts and partner organisations."))
+
+
 def _check_role_partner(role: str, partner_id: int | None) -> None:
     if role not in (Role.MASTER_TRAINER, Role.FACILITATOR):
         raise AccountError(_l("Choose master trainer or facilitator. Participants are registered from the participants page."))
@@ -271,8 +275,9 @@ def _check_role_partner(role: str, partner_id: int | None) -> None:
         raise AccountError(_l("That partner organisation does not exist."))
 
 
-def create_staff(actor: User | None, *, username: str, password: str, role: str,
+def create_staff(actor: User, *, username: str, password: str, role: str,
                  display_name: str = "", partner_id: int | None = None, locale: str | None = None) -> User:
+    _require_master(actor)
     username = username.strip()
     if not re.fullmatch(r"[A-Za-z0-9._-]{3,64}", username):
         raise AccountError(_l("Usernames use 3 to 64 letters, digits, dots, dashes or underscores."))
@@ -295,6 +300,7 @@ def create_staff(actor: User | None, *, username: str, password: str, role: str,
 
 def update_staff(actor: User, user: User, *, display_name: str, role: str, partner_id: int | None,
                  locale: str | None) -> User:
+    _require_master(actor)
     if not user.is_staff:
         raise AccountError(_l("Participants are managed from the participants page."))
     _check_role_partner(role, partner_id)
@@ -313,6 +319,7 @@ def update_staff(actor: User, user: User, *, display_name: str, role: str, partn
 
 
 def set_enabled(actor: User, user: User, enabled: bool) -> None:
+    _require_master(actor)
     if user.id == actor.id and not enabled:
         raise AccountError(_l("You cannot deactivate your own account."))
     user.is_enabled = enabled
@@ -322,6 +329,7 @@ def set_enabled(actor: User, user: User, enabled: bool) -> None:
 
 
 def reset_password(actor: User, user: User, new_password: str) -> None:
+    _require_master(actor)
     if user.is_participant:
         raise AccountError(_l("Participants use a PIN."))
     problem = password_problem(new_password, user.username)
@@ -334,6 +342,7 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
 
 
 def set_pin(actor: User, user: User, pin: str) -> None:
+    require(actor, *STAFF, error=AccountError, message=_l("Only staff set a participant's PIN."))
     problem = pin_problem(pin)
     if problem:
         raise AccountError(problem)
@@ -375,6 +384,7 @@ def set_locale(user: User, locale: str) -> None:
 # --- partners --------------------------------------------------------------------------------
 
 def save_partner(actor: User, partner: Partner | None, *, name: str, district: str) -> Partner:
+    _require_master(actor)
     name = name.strip()
     if not name:
         raise AccountError(_l("Give the organisation's name."))

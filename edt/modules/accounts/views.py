@@ -4,10 +4,11 @@ from flask_login import current_user
 
 from edt import sessions, throttle
 from edt.extensions import db
+from edt.forms import ConfirmForm, partner_choices
 from edt.security import ALL_ROLES, Role, client_address, public, role_required, safe_next, scoped_or_404
 
 from . import services
-from .forms import (ChangeSecretForm, ConfirmForm, LanguageForm, LoginForm, ParticipantLoginForm,
+from .forms import (ChangeSecretForm, LanguageForm, LoginForm, ParticipantLoginForm,
                     PartnerForm, ResetPasswordForm, UserForm)
 from .models import Partner, User
 
@@ -100,7 +101,7 @@ def language():
 # --- users (master trainers) -------------------------------------------------------------------
 
 def _partner_choices(form: UserForm) -> None:
-    form.partner_id.choices = [(0, _("None"))] + [(p.id, f"{p.name} ({p.district})") for p in services.partners()]
+    form.partner_id.choices = partner_choices(current_user, services.partners(), empty=_("None"))
 
 
 @bp.route("/users")

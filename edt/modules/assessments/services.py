@@ -25,7 +25,7 @@ from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment
 from edt.modules.participants.models import Participant
 from edt.security import Role
-from edt.signals import certificate_conditions, participant_erased
+from edt.signals import certificate_conditions, erases
 
 from . import queries
 from .models import Answer, Sitting, Stage
@@ -174,7 +174,8 @@ def save_sheet(actor, batch: Batch, participant_id: int, stage: str, sent: dict)
 
 # --- answers to lower modules' signals ---------------------------------------------------------------
 
-@participant_erased.connect
+@erases("assessment_sitting.stage", "assessment_sitting.form", "assessment_answer.item_id",
+        "assessment_answer.skill", "assessment_answer.response")
 def _erase(participant: Participant, actor=None, **_extra) -> list[str]:
     """An erased participant's tests go: the answers are about them, the group figures lose them."""
     db.session.execute(delete(Answer).where(Answer.sitting_id.in_(
@@ -182,7 +183,8 @@ def _erase(participant: Participant, actor=None, **_extra) -> list[str]:
         synchronize_session=False))
     db.session.execute(delete(Sitting).where(Sitting.participant_id == participant.id)
                        .execution_options(synchronize_session=False))
-    return ["assessment_answer.response", "assessment_answer.score", "assessment_sitting.form"]
+    return ["assessment_sitting.stage", "assessment_sitting.form", "assessment_answer.item_id",
+            "assessment_answer.skill", "assessment_answer.response"]
 
 
 @certificate_conditions.connect

@@ -59,7 +59,7 @@ def _by() -> str:
 def index():
     by = _by()
     report = queries.report(current_user, by, labels=GENDER_LABELS)
-    audit.record(current_user, "assessment_report_viewed", "report", by, commit=True)
+    audit.record(current_user, "assessment_report_viewed", "report", by)
     return render_template("assessments/index.html", rows=queries.batches_in_reach(current_user), by=by,
                            groupings=GROUP_TITLES, tables=exports.report_tables(report, GROUP_TITLES[by]),
                            report=report)
@@ -72,7 +72,7 @@ def export(fmt):
     if fmt not in MIMETYPES:
         abort(404)
     tables = exports.report_tables(queries.report(current_user, by, labels=GENDER_LABELS), GROUP_TITLES[by])
-    audit.record(current_user, "assessment_report_exported", "report", by, details={"format": fmt}, commit=True)
+    audit.record(current_user, "assessment_report_exported", "report", by, details={"format": fmt})
     return _send(tables, fmt, f"learning-gain-by-{by}")
 
 
@@ -82,7 +82,7 @@ def export(fmt):
 @role_required(*STAFF)
 def batch(batch_id):
     found = batch_for(current_user, batch_id)
-    audit.record(current_user, "assessments_viewed", "batch", found.id, commit=True)
+    audit.record(current_user, "assessments_viewed", "batch", found.id)
     people = queries.batch_people(found)
     report = queries.report(current_user, "gender", batch=found, labels=GENDER_LABELS)
     return render_template("assessments/batch.html", batch=found, people=people, stages=list(Stage),
@@ -100,7 +100,7 @@ def batch_export(batch_id, fmt):
     report = queries.report(current_user, "gender", batch=found, labels=GENDER_LABELS)
     tables = [exports.people_table(people), *exports.report_tables(report, GROUP_TITLES["gender"])]
     audit.record(current_user, "assessment_results_exported", "batch", found.id,
-                 details={"format": fmt, "rows": len(people)}, commit=True)
+                 details={"format": fmt, "rows": len(people)})
     return _send(tables, fmt, f"tests-{found.code}")
 
 
@@ -128,7 +128,7 @@ def sheets(batch_id, stage):
             pictures |= sheet.pictures(library)
         pages.append({"code": person.participant.code, "form": queries.forms()[form_name], "card_set": card_set})
     audit.record(current_user, "assessment_sheets_printed", "batch", found.id,
-                 details={"stage": str(stage), "rows": len(pages), "part": part}, commit=True)
+                 details={"stage": str(stage), "rows": len(pages), "part": part})
     return render_template("assessments/sheets.html", batch=found, stage=stage, pages=pages, plan=plan,
                            part=part, parts=parts, symbols=symbols(pictures), card=library.card)
 
@@ -215,7 +215,7 @@ def record(batch_id, stage, form_name):
     done = sum(1 for i, p in positions if p.taken.get(stage) and i.id in p.taken[stage].answers)
     skip = _next(positions, stage, index)
     skip = positions[skip] if skip is not None and skip != index else None
-    audit.record(current_user, "assessment_answer_viewed", "participant", person.participant.id, commit=True)
+    audit.record(current_user, "assessment_answer_viewed", "participant", person.participant.id)
     library = card_library()
     pictures = {library.card(o.card).picture for o in item.options}
     sheet_cards = library.sets[f"answer-sheet-{form_name.lower()}"]
@@ -266,7 +266,7 @@ def enter(batch_id, stage, participant_id):
                                             participant_id=following.participant.id))
                 return redirect(url_for("assessments.batch", batch_id=found.id))
     else:
-        audit.record(current_user, "assessment_sheet_viewed", "participant", person.participant.id, commit=True)
+        audit.record(current_user, "assessment_sheet_viewed", "participant", person.participant.id)
     taken = person.taken.get(stage)
     values = {item.id: (sent.get(item.id, "") if sent is not None else
                         (taken.answers[item.id].response if taken and item.id in taken.answers else ""))

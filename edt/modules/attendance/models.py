@@ -3,12 +3,37 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
 from edt.clock import utcnow
+from edt.enums import Labelled
 from edt.extensions import db
 from edt.modules.batches.models import Enrolment, TrainingDay
 
-STATUSES = ("present", "late", "excused", "absent")
-LETTERS = {"present": "P", "late": "L", "excused": "E", "absent": "A"}
+
+
+class Mark(Labelled):
+    """A person's mark for one training day; `letter` is its cell in the grid and the sign-in sheet."""
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+    @property
+    def letter(self) -> str:
+        return {"present": "P", "late": "L", "excused": "E", "absent": "A"}[self.value]
+
+    @property
+    def attended(self) -> bool:
+        """Present or late: a day that counts towards the certificate."""
+        return self in (Mark.PRESENT, Mark.LATE)
+
+
+Mark.labels({Mark.PRESENT: _l("Present"), Mark.LATE: _l("Late"), Mark.EXCUSED: _l("Excused"),
+             Mark.ABSENT: _l("Absent")})
+
+STATUSES = tuple(Mark)
+LETTERS = {m.value: m.letter for m in Mark}
 
 
 class AttendanceMark(db.Model):
@@ -18,7 +43,7 @@ class AttendanceMark(db.Model):
     __tablename__ = "attendance_mark"
     __table_args__ = (
         UniqueConstraint("training_day_id", "enrolment_id", name="uq_attendance_mark_day_enrolment"),
-        CheckConstraint("status in ('present', 'late', 'excused', 'absent')", name="status"),
+        CheckConstraint(Mark.check("status"), name="status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     training_day_id: Mapped[int] = mapped_column(ForeignKey("training_day.id", ondelete="CASCADE"))

@@ -10,16 +10,57 @@ from sqlalchemy import (CheckConstraint, Column, Date, DateTime, ForeignKey, Ind
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
 from edt.clock import utcnow
+from edt.enums import Labelled
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant
 
 DAYS_PER_BATCH = 10
 LANGUAGES = ("bn", "en")
-BATCH_STATUSES = ("planned", "running", "completed", "cancelled")
-ENROLMENT_STATUSES = ("active", "dropped", "transferred")
-DROP_REASONS = ("work", "moved", "health", "family", "unreachable", "other")
+
+
+class BatchStatus(Labelled):
+    """Follows from the dates unless the batch was cancelled (not stored: see Batch.status_on)."""
+    PLANNED = "planned"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+BatchStatus.labels({BatchStatus.PLANNED: _l("Planned"), BatchStatus.RUNNING: _l("Running"),
+                    BatchStatus.COMPLETED: _l("Completed"), BatchStatus.CANCELLED: _l("Cancelled")})
+
+
+class EnrolmentStatus(Labelled):
+    ACTIVE = "active"
+    DROPPED = "dropped"
+    TRANSFERRED = "transferred"
+
+
+EnrolmentStatus.labels({EnrolmentStatus.ACTIVE: _l("Enrolled"), EnrolmentStatus.DROPPED: _l("Left"),
+                        EnrolmentStatus.TRANSFERRED: _l("Transferred")})
+
+
+class LeavingReason(Labelled):
+    """Why an enrolment ended: a facilitator picks one of the first six; a transfer sets TRANSFER."""
+    WORK = "work"
+    MOVED = "moved"
+    HEALTH = "health"
+    FAMILY = "family"
+    UNREACHABLE = "unreachable"
+    OTHER = "other"
+    TRANSFER = "transfer"
+
+
+LeavingReason.labels({LeavingReason.WORK: _l("Found work"), LeavingReason.MOVED: _l("Moved away"),
+                      LeavingReason.HEALTH: _l("Health"), LeavingReason.FAMILY: _l("Family or care duties"),
+                      LeavingReason.UNREACHABLE: _l("Could not be reached"), LeavingReason.OTHER: _l("Other reason"),
+                      LeavingReason.TRANSFER: _l("Transfer")})
+
+DROP_REASONS = tuple(r for r in LeavingReason if r != LeavingReason.TRANSFER)
 
 batch_facilitator = Table(
     "batch_facilitator",
@@ -74,12 +115,12 @@ class Batch(db.Model):
     def off_weekdays(self) -> set[int]:
         return {int(c) for c in self.off_days or ""}
 
-    def status_on(self, today: date) -> str:
+    def status_on(self, today: date) -> BatchStatus:
         if self.cancelled_at is not None:
-            return "cancelled"
+            return BatchStatus.CANCELLED
         if today < self.start_date:
-            return "planned"
-        return "completed" if today > self.end_date else "running"
+            return BatchStatus.PLANNED
+        return BatchStatus.COMPLETED if today > self.end_date else BatchStatus.RUNNING
 
     def __repr__(self):
         return f"<Batch {self.code}>"
@@ -112,16 +153,15 @@ class Enrolment(db.Model):
     __tablename__ = "enrolment"
     __table_args__ = (
         UniqueConstraint("batch_id", "participant_id", name="uq_enrolment_batch_participant"),
-        CheckConstraint("status in ('active', 'dropped', 'transferred')", name="status"),
-        CheckConstraint("reason is null or reason in ('work', 'moved', 'health', 'family', 'unreachable', "
-                        "'other', 'transfer')", name="reason"),
+        CheckConstraint(EnrolmentStatus.check("status"), name="status"),
+        CheckConstraint(f"reason is null or {LeavingReason.check('reason')}", name="reason"),
         Index("uq_enrolment_one_active", "participant_id", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    status: Mapped[str] = mapped_column(String(12), default=EnrolmentStatus.ACTIVE)
     enrolled_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(12))
@@ -134,7 +174,7 @@ class Enrolment(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == EnrolmentStatus.ACTIVE
 
     def __repr__(self):
         return f"<Enrolment {self.batch_id}/{self.participant_id} {self.status}>"

@@ -16,10 +16,13 @@ from sqlalchemy.orm import selectinload
 
 from edt.clock import today
 from edt.extensions import db
+from edt.modules.accounts.models import User
 from edt.modules.participants.models import Participant
+from edt.modules.participants.queries import scope as participant_scope
 from edt.security import Role, scoped_or_404
 
-from .models import Batch, Enrolment, Holiday, TrainingDay, batch_facilitator
+from .models import Batch, BatchStatus, Enrolment, EnrolmentStatus, Holiday, TrainingDay, batch_facilitator
+
 
 def _acts_as_facilitator(user) -> bool:
     return (user is not None and user.role == Role.FACILITATOR and bool(user.is_enabled)
@@ -51,7 +54,7 @@ def scope(user, stmt: Select | None = None) -> Select:
     if user.role == Role.FACILITATOR:
         return stmt.where(Batch.id.in_(facilitated_ids(user)))
     own = (select(Enrolment.batch_id).join(Participant, Participant.id == Enrolment.participant_id)
-           .where(Participant.user_id == user.id, Enrolment.status == "active"))
+           .where(Participant.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE))
     return stmt.where(Batch.id.in_(own))
 
 
@@ -59,10 +62,10 @@ def status_clause(status: str, on: date):
     """SQL for a batch status on a date (the same rule as Batch.status_on)."""
     live = Batch.cancelled_at.is_(None)
     return {
-        "cancelled": Batch.cancelled_at.is_not(None),
-        "planned": and_(live, Batch.start_date > on),
-        "running": and_(live, Batch.start_date <= on, Batch.end_date >= on),
-        "completed": and_(live, Batch.end_date < on),
+        BatchStatus.CANCELLED: Batch.cancelled_at.is_not(None),
+        BatchStatus.PLANNED: and_(live, Batch.start_date > on),
+        BatchStatus.RUNNING: and_(live, Batch.start_date <= on, Batch.end_date >= on),
+        BatchStatus.COMPLETED: and_(live, Batch.end_date < on),
     }[status]
 
 
@@ -100,32 +103,33 @@ def facilitates(user, participant) -> bool:
     if user.role != Role.FACILITATOR:
         return False
     return bool(db.session.scalar(select(exists().where(
-        Enrolment.participant_id == participant.id, Enrolment.status == "active",
+        Enrolment.participant_id == participant.id, Enrolment.status == EnrolmentStatus.ACTIVE,
         Enrolment.batch_id.in_(facilitated_ids(user))))))
 
 
 def list_batches(user, *, status: str = "", query: str = "", page: int = 1, per_page: int = 50):
-    """One page of batches in scope with their active enrolment counts; returns (rows, total),
-    rows being (batch, enrolled). Three queries whatever the page size."""
+    """One page of batches in scope with their active enrolment counts: (rows, page), rows being
+    (batch, enrolled) and page the db.paginate Pagination. Four queries whatever the page size."""
     stmt = scope(user)
-    if status in ("planned", "running", "completed", "cancelled"):
+    if status in tuple(BatchStatus):
         stmt = stmt.where(status_clause(status, today()))
     query = (query or "").strip()
     if query:
         stmt = stmt.where(or_(func.lower(Batch.code).like(f"%{query.lower()}%"),
                               func.lower(Batch.venue).like(f"%{query.lower()}%")))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    enrolled = (select(func.count()).where(Enrolment.batch_id == Batch.id, Enrolment.status == "active")
-                .correlate(Batch).scalar_subquery())
-    rows = db.session.execute(
-        stmt.add_columns(enrolled).options(selectinload(Batch.facilitators))
-        .order_by(Batch.start_date.desc(), Batch.code).limit(per_page).offset((page - 1) * per_page)).all()
-    return [(batch, count) for batch, count in rows], total
+    found = db.paginate(stmt.options(selectinload(Batch.facilitators)).order_by(Batch.start_date.desc(), Batch.code),
+                        page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+    ids = [batch.id for batch in found.items]
+    enrolled = dict(db.session.execute(
+        select(Enrolment.batch_id, func.count()).where(Enrolment.batch_id.in_(ids),
+                                                       Enrolment.status == EnrolmentStatus.ACTIVE)
+        .group_by(Enrolment.batch_id)).all()) if ids else {}
+    return [(batch, enrolled.get(batch.id, 0)) for batch in found.items], found
 
 
 def active_count(batch_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Enrolment)
-                             .where(Enrolment.batch_id == batch_id, Enrolment.status == "active"))
+                             .where(Enrolment.batch_id == batch_id, Enrolment.status == EnrolmentStatus.ACTIVE))
 
 
 def batch_roster(batch: Batch) -> list[Enrolment]:
@@ -135,24 +139,17 @@ def batch_roster(batch: Batch) -> list[Enrolment]:
         .where(Enrolment.batch_id == batch.id)
         .options(selectinload(Enrolment.participant),
                  selectinload(Enrolment.transferred_to).joinedload(Enrolment.batch))
-        .order_by((Enrolment.status != "active"), Participant.code))
+        .order_by((Enrolment.status != EnrolmentStatus.ACTIVE), Participant.code))
     return list(rows)
 
 
 def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Participant]:
     """Participants of a partner, in the user's reach, with no active enrolment anywhere."""
-    from edt.modules.participants.queries import scope as participant_scope
-
-    busy = select(Enrolment.participant_id).where(Enrolment.status == "active")
+    busy = select(Enrolment.participant_id).where(Enrolment.status == EnrolmentStatus.ACTIVE)
     return list(db.session.scalars(
         participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
                                       Participant.id.not_in(busy))
         .order_by(Participant.code).limit(limit)))
-
-
-def active_enrolment(participant_id: int) -> Enrolment | None:
-    return db.session.scalar(select(Enrolment).where(Enrolment.participant_id == participant_id,
-                                                     Enrolment.status == "active"))
 
 
 def participant_enrolments(participant_id: int) -> list[Enrolment]:
@@ -192,8 +189,6 @@ def days_between(user, start: date, end: date) -> list[TrainingDay]:
 
 
 def facilitators_of(partner_id: int | None = None):
-    from edt.modules.accounts.models import User
-
     stmt = select(User).where(User.role == Role.FACILITATOR, User.is_enabled.is_(True))
     if partner_id:
         stmt = stmt.where(User.partner_id == partner_id)
@@ -201,7 +196,5 @@ def facilitators_of(partner_id: int | None = None):
 
 
 def master_trainers():
-    from edt.modules.accounts.models import User
-
     return list(db.session.scalars(select(User).where(User.role == Role.MASTER_TRAINER, User.is_enabled.is_(True))
                                    .order_by(User.display_name, User.username)))

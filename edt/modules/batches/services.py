@@ -13,19 +13,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from edt import audit, throttle
+from edt.clock import today, utcnow
 from edt.errors import RuleError
-from edt.clock import utcnow
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
 from edt.modules.participants.models import Participant
+from edt.modules.participants.queries import scope as participant_scope
 from edt.places import DISTRICTS
-from edt.security import Role
+from edt.security import SYSTEM, Role, require
 from edt.signals import staff_reach_changed
 
 from . import queries
-from .models import (DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, Enrolment, Holiday, TrainingDay,
-                     batch_facilitator)
-from edt.clock import today
+from .models import (DAYS_PER_BATCH, DROP_REASONS, LANGUAGES, Batch, BatchStatus, Enrolment, EnrolmentStatus, Holiday,
+                     LeavingReason, TrainingDay, batch_facilitator)
 
 WINDOW = timedelta(days=366)  # dates further than a year from today are a typing mistake
 
@@ -87,8 +87,7 @@ def next_batch_code(district: str, year: int) -> str:
 
 
 def _require_master(actor: User) -> None:
-    if actor is not None and actor.role != Role.MASTER_TRAINER:
-        raise BatchError(_l("Only master trainers schedule and change batches."))
+    require(actor, Role.MASTER_TRAINER, error=BatchError, message=_l("Only master trainers schedule and change batches."))
 
 
 def _staff_choices(partner_id: int, master_trainer_id: int | None, facilitator_ids: Iterable[int]):
@@ -206,7 +205,7 @@ def leave_batches_out_of_reach(user: User, actor: User | None = None, **_extra) 
 def _can_run(actor: User, batch: Batch) -> None:
     """Facilitators act only on the batches they run (queries.runs_batch; the views' scoped
     getters apply the same rule in SQL: defence in depth)."""
-    if actor is None or actor.role == Role.MASTER_TRAINER:
+    if actor is SYSTEM or (actor is not None and actor.role == Role.MASTER_TRAINER):
         return
     if not queries.runs_batch(actor, batch):
         raise BatchError(_l("You can change only the batches you facilitate."))
@@ -300,9 +299,9 @@ def delete_holiday(actor: User, holiday: Holiday) -> None:
 def _check_enrollable(actor: User, batch: Batch) -> None:
     _can_run(actor, batch)
     status = batch.status_on(today())
-    if status == "cancelled":
+    if status == BatchStatus.CANCELLED:
         raise BatchError(_l("This batch is cancelled: nobody can join it."))
-    if status == "completed":
+    if status == BatchStatus.COMPLETED:
         raise BatchError(_l("This batch has finished: nobody can join it."))
 
 
@@ -332,7 +331,8 @@ def enrol(actor: User, batch: Batch, participants: list[Participant], *, commit:
         if person.erased_at is not None:
             raise BatchError(_l("%(code)s was erased.", code=person.code))
     existing = {e.participant_id: e for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.participant_id.in_(unique), Enrolment.status == "active"))}
+        select(Enrolment).where(Enrolment.participant_id.in_(unique),
+                                Enrolment.status == EnrolmentStatus.ACTIVE))}
     for person in people:
         if person.id in existing:
             where = existing[person.id].batch
@@ -350,10 +350,10 @@ def enrol(actor: User, batch: Batch, participants: list[Participant], *, commit:
     for person in people:
         row = earlier.get(person.id)
         if row is None:
-            row = Enrolment(batch=batch, participant=person, status="active", enrolled_on=today())
+            row = Enrolment(batch=batch, participant=person, status=EnrolmentStatus.ACTIVE, enrolled_on=today())
             db.session.add(row)
         else:  # back in a batch they left: the same row, so its marks stay with them
-            row.status, row.ended_on, row.reason, row.transferred_to = "active", None, None, None
+            row.status, row.ended_on, row.reason, row.transferred_to = EnrolmentStatus.ACTIVE, None, None, None
         enrolments.append(row)
     try:
         db.session.flush()
@@ -376,12 +376,12 @@ def _check_end_date(enrolment: Enrolment, on: date) -> None:
 
 def drop_out(actor: User, enrolment: Enrolment, *, on: date, reason: str) -> None:
     _can_run(actor, enrolment.batch)
-    if enrolment.status != "active":
+    if enrolment.status != EnrolmentStatus.ACTIVE:
         raise BatchError(_l("This enrolment has already ended."))
     if reason not in DROP_REASONS:
         raise BatchError(_l("Choose a reason from the list."))
     _check_end_date(enrolment, on)
-    enrolment.status, enrolment.ended_on, enrolment.reason = "dropped", on, reason
+    enrolment.status, enrolment.ended_on, enrolment.reason = EnrolmentStatus.DROPPED, on, reason
     audit.record(actor, "enrolment_dropped", "enrolment", enrolment.id, details={"fields": ["status", "ended_on",
                                                                                            "reason"]})
     db.session.commit()
@@ -391,7 +391,7 @@ def transfer(actor: User, enrolment: Enrolment, target: Batch, *, on: date | Non
     """Move an active enrolment to another batch of the same partner. The old enrolment ends as
     `transferred` and keeps its marks; the attendance summary counts them by day number."""
     _can_run(actor, enrolment.batch)
-    if enrolment.status != "active":
+    if enrolment.status != EnrolmentStatus.ACTIVE:
         raise BatchError(_l("Only an active enrolment can be transferred."))
     if target.id == enrolment.batch_id:
         raise BatchError(_l("Choose another batch."))
@@ -403,15 +403,17 @@ def transfer(actor: User, enrolment: Enrolment, target: Batch, *, on: date | Non
     _lock(target)
     if _places_left(target) < 1:
         raise BatchError(_l("%(batch)s is full.", batch=target.code))
-    enrolment.status, enrolment.ended_on, enrolment.reason = "transferred", on, "transfer"
+    enrolment.status, enrolment.ended_on = EnrolmentStatus.TRANSFERRED, on
+    enrolment.reason = LeavingReason.TRANSFER
     db.session.flush()  # the old row stops being active before the new one starts
     new = db.session.scalar(select(Enrolment).where(Enrolment.batch_id == target.id,
                                                     Enrolment.participant_id == enrolment.participant_id))
     if new is None:
-        new = Enrolment(batch=target, participant_id=enrolment.participant_id, status="active", enrolled_on=on)
+        new = Enrolment(batch=target, participant_id=enrolment.participant_id, status=EnrolmentStatus.ACTIVE,
+                        enrolled_on=on)
         db.session.add(new)
     else:
-        new.status, new.ended_on, new.reason, new.transferred_to = "active", None, None, None
+        new.status, new.ended_on, new.reason, new.transferred_to = EnrolmentStatus.ACTIVE, None, None, None
     try:
         db.session.flush()
     except IntegrityError as error:
@@ -426,8 +428,6 @@ def transfer(actor: User, enrolment: Enrolment, target: Batch, *, on: date | Non
 
 def participants_by_codes(actor: User, codes: Iterable[str]) -> list[Participant]:
     """Participants in the actor's reach for a list of codes; unknown codes raise one message."""
-    from edt.modules.participants.queries import scope as participant_scope
-
     wanted = {c.strip().upper() for c in codes if c and c.strip()}
     if not wanted:
         return []
@@ -436,6 +436,20 @@ def participants_by_codes(actor: User, codes: Iterable[str]) -> list[Participant
     if missing:
         raise BatchError(_l("No participant you can reach has the code %(codes)s.", codes=", ".join(sorted(missing))))
     return found
+
+
+def import_partner(actor: User, partner_id) -> Partner:
+    """The partner a roster is imported for: one that exists, and for a facilitator their own."""
+    try:
+        partner_id = int(partner_id or 0)
+    except (TypeError, ValueError):
+        raise BatchError(_l("Choose a partner organisation.")) from None
+    if actor.role == Role.FACILITATOR and partner_id != actor.partner_id:
+        raise BatchError(_l("You can register participants only for your own partner organisation."))
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    if partner is None:
+        raise BatchError(_l("Choose a partner organisation."))
+    return partner
 
 
 def allow_roster_check(actor: User) -> str | None:

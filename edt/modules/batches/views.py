@@ -1,24 +1,27 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from edt.clock import today
 from edt.errors import attach
 from edt.extensions import db
-from edt.modules.accounts.forms import ConfirmForm
+from edt.forms import ConfirmForm, partner_choices
 from edt.modules.accounts.models import Partner
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, Role, role_required, scoped_or_404
+from edt.signals import collect_parts
 
 from . import queries, roster, services
 from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
                     MoveDayForm, TransferForm)
-from .models import Batch, Holiday, TrainingDay
+from .models import Batch, BatchStatus, EnrolmentStatus, Holiday, LeavingReason
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
 PER_PAGE = 50
-STATUS_FILTERS = ("running", "planned", "completed", "cancelled")
+for _enum in (BatchStatus, EnrolmentStatus, LeavingReason):  # their labels, for templates/batches/_labels.html
+    bp.add_app_template_global(_enum, _enum.__name__)
+STATUS_FILTERS = (BatchStatus.RUNNING, BatchStatus.PLANNED, BatchStatus.COMPLETED, BatchStatus.CANCELLED)
 
 
 def _staff_label(user) -> str:
@@ -34,10 +37,10 @@ def index():
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
     query = request.args.get("q", "")[:40]
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.list_batches(current_user, status=status, query=query, page=page, per_page=PER_PAGE)
-    return render_template("batches/index.html", rows=rows, total=total, status=status, query=query, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), today=today(),
+    rows, found = queries.list_batches(current_user, status=status, query=query,
+                                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    return render_template("batches/index.html", rows=rows, total=found.total, status=status, query=query,
+                           page=found.page, pages=max(found.pages, 1), today=today(),
                            statuses=STATUS_FILTERS)
 
 
@@ -53,7 +56,7 @@ def _fill_staff_choices(form, partner_id: int | None) -> None:
 def create():
     form = BatchForm()
     partners = all_partners()
-    form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in partners]
+    form.partner_id.choices = partner_choices(current_user, partners, empty=_("Choose…"))
     if request.method == "GET":
         form.master_trainer_id.data = current_user.id
         form.start_date.data = today()
@@ -77,20 +80,9 @@ def create():
     return render_template("batches/form.html", form=form, batch=None), 400 if form.errors else 200
 
 
-def _day_counts(batch: Batch) -> dict[int, int]:
-    from edt.modules.attendance.models import AttendanceMark
-
-    rows = db.session.execute(select(AttendanceMark.training_day_id, func.count())
-                              .join(TrainingDay, TrainingDay.id == AttendanceMark.training_day_id)
-                              .where(TrainingDay.batch_id == batch.id).group_by(AttendanceMark.training_day_id))
-    return dict(rows.all())
-
-
 @bp.route("/<int:batch_id>")
 @role_required(*STAFF)
 def detail(batch_id):
-    from edt.modules.attendance.services import summaries
-
     batch = queries.batch_for(current_user, batch_id)
     enrolments = queries.batch_roster(batch)
     on_day = today()
@@ -99,10 +91,13 @@ def detail(batch_id):
     form = EnrolForm()
     candidates = queries.unenrolled_participants(current_user, batch.partner_id)
     form.participant_ids.choices = [(p.id, p.code) for p in candidates]
-    return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments,
-                           summaries=summaries([batch.id], enrolments), holidays=holidays,
-                           counts=_day_counts(batch), today=on_day, status=batch.status_on(on_day),
-                           active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm())
+    # The attendance module adds each day's mark count and each person's attendance (page_parts).
+    parts = {"counts": {}, "summaries": {},
+             **collect_parts("batches.detail", actor=current_user, batch=batch, enrolments=enrolments)}
+    return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments, holidays=holidays,
+                           today=on_day, status=batch.status_on(on_day),
+                           active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm(),
+                           **parts)
 
 
 @bp.route("/<int:batch_id>/edit", methods=["GET", "POST"])
@@ -172,8 +167,6 @@ def move_day(day_id):
 
 
 def ngettext_moved(n: int) -> str:
-    from flask_babel import ngettext
-
     return ngettext("%(num)d day moved.", "%(num)d days moved.", n) if n else _("Nothing changed.")
 
 
@@ -287,27 +280,18 @@ def roster_template():
 
 
 def _import_choices(form) -> None:
-    if current_user.is_master_trainer:
-        form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in all_partners()]
-    else:
-        form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
-    rows, _total = queries.list_batches(current_user, per_page=200)
+    form.partner_id.choices = partner_choices(current_user, all_partners(), empty=_("Choose…"))
+    rows, _page = queries.list_batches(current_user, per_page=200)
     form.batch_id.choices = [(0, _("No batch now"))] + [
         (b.id, f"{b.code} · {b.partner.name}") for b, _n in rows
-        if b.status_on(today()) in ("planned", "running")]
+        if b.status_on(today()) in (BatchStatus.PLANNED, BatchStatus.RUNNING)]
 
 
 def _partner_for_import(partner_id) -> Partner:
     try:
-        partner_id = int(partner_id or 0)
-    except (TypeError, ValueError):
-        abort(400, _("Choose a partner organisation."))
-    if current_user.role == Role.FACILITATOR and partner_id != current_user.partner_id:
-        abort(400, _("You can register participants only for your own partner organisation."))
-    partner = db.session.get(Partner, partner_id) if partner_id else None
-    if partner is None:
-        abort(400, _("Choose a partner organisation."))
-    return partner
+        return services.import_partner(current_user, partner_id)
+    except services.BatchError as error:
+        abort(400, str(error))
 
 
 def _batch_for_import(batch_id):

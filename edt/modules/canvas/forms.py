@@ -1,65 +1,16 @@
-import re
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from edt.content import CANVAS_BLOCKS
+from edt.forms import NumberField
 
 from .models import COMMENT_LENGTH, ITEM_LENGTH, MAX_ITEMS, NAME_LENGTH
+from .plan import CostLine, PlanInput, ProductLine, from_model
 
-BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
-NUMBER = re.compile(r"^\d+(\.\d{1,2})?$")
-MONEY_MAX = 100_000_000  # ten crore Taka: well beyond any plan here, small enough to catch typos
 PLAN_ROWS = 20
-
-
-def parse_number(text: str | None):
-    """'১,২০০', '1200', 'Tk 1,200.50' -> Decimal; '' -> None; anything else -> ValueError."""
-    text = (text or "").translate(BANGLA_DIGITS).strip()
-    text = re.sub(r"^(tk\.?|৳|taka|টাকা)\s*|\s*(tk\.?|৳|taka|টাকা)$", "", text, flags=re.I)
-    text = text.replace(",", "").replace(" ", "").replace("\u00a0", "")
-    if text == "":
-        return None
-    if text.startswith("-"):
-        raise ValueError(_l("Write 0 or more: amounts cannot be negative."))
-    if not NUMBER.match(text):
-        raise ValueError(_l("Write a number, like 1200 or ১২০০ (at most 2 digits after the point)."))
-    try:
-        return Decimal(text)
-    except InvalidOperation as error:  # pragma: no cover - the pattern above already guards
-        raise ValueError(_l("Write a number, like 1200 or ১২০০.")) from error
-
-
-class NumberField(StringField):
-    """A text box for numbers typed in Latin or Bangla digits (a browser's type=number refuses
-    Bangla digits). `data` is a float, or None when left empty."""
-
-    def __init__(self, label=None, validators=None, *, maximum=MONEY_MAX, whole=False, **kwargs):
-        kwargs.setdefault("render_kw", {}).update({"inputmode": "numeric" if whole else "decimal",
-                                                    "autocomplete": "off", "class": "num"})
-        super().__init__(label, validators, **kwargs)
-        self.maximum, self.whole = maximum, whole
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        self.raw = valuelist[0]
-        number = parse_number(valuelist[0])  # ValueError -> shown next to the field
-        if number is not None and number > self.maximum:
-            raise ValueError(_l("This number is too big (at most %(max)s).", max=f"{self.maximum:,}"))
-        if number is not None and self.whole and number != number.to_integral_value():
-            raise ValueError(_l("Write a whole number."))
-        self.data = None if number is None else float(number)
-
-    def _value(self):
-        if getattr(self, "raw", None) is not None:
-            return self.raw
-        if self.data is None:
-            return ""
-        return f"{self.data:.2f}".rstrip("0").rstrip(".")
 
 
 class BaseForm(FlaskForm):
@@ -80,7 +31,13 @@ class ItemForm(BaseForm):
 
 
 class ItemActionForm(BaseForm):
-    op = HiddenField()  # filled by the button pressed: "up-3", "down-0", "remove-2"
+    """Move or remove one note: the button pressed sends `op`, like "up-3", "down-0" or "remove-2"."""
+    op = StringField(validators=[InputRequired(), Regexp(r"^(up|down|remove)-\d{1,3}$")])
+
+    def action(self) -> tuple[str, int]:
+        """(verb, note index) of a validated form."""
+        verb, index = self.op.data.split("-")
+        return verb, int(index)
 
 
 class BlockForm(BaseForm):
@@ -149,6 +106,25 @@ class PlanForm(FlaskForm):
                              default="declining")
     loan_months = NumberField(_l("Months to repay"), maximum=120, whole=True)
 
+    @classmethod
+    def for_plan(cls, plan_row) -> "PlanForm":
+        """The form filled from a saved plan (or empty), with a few empty rows to add lines."""
+        data = from_model(plan_row)
+
+        def rows(lines, extra):  # the lines, then a few empty rows (never more than the form takes)
+            return lines + [{}] * min(max(extra, 3 - len(lines)), PLAN_ROWS + 2 - len(lines))
+
+        return cls(
+            formdata=None, version=plan_row.version if plan_row else 0,
+            startup=rows([{"name": c.name, "quantity": c.quantity, "amount": c.amount} for c in data.startup], 2),
+            products=rows([{"name": p.name, "variable_cost": p.variable_cost, "markup_percent": p.markup_percent,
+                            "price": p.price, "units_per_month": p.units_per_month} for p in data.products], 1),
+            fixed=rows([{"name": c.name, "amount": c.amount} for c in data.fixed], 2),
+            own_money=data.own_money or None, loan_amount=data.loan_amount or None,
+            loan_rate=data.loan_rate if data.loan_amount else None, loan_method=data.loan_method,
+            loan_months=data.loan_months if data.loan_amount else None,
+        )
+
     def version_number(self) -> int | None:
         try:
             return int(self.version.data)
@@ -158,8 +134,6 @@ class PlanForm(FlaskForm):
     # Rows left completely empty are ignored; half-filled rows get a plain-words error next to them.
     def plan_input(self):
         """The typed plan as a PlanInput, or None after adding errors next to the fields."""
-        from .plan import CostLine, PlanInput, ProductLine
-
         ok = True
 
         def need(field, message):

@@ -9,15 +9,37 @@ from datetime import datetime
 
 from sqlalchemy import (JSON, CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint)
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edt.clock import utcnow
 from edt.content import CANVAS_BLOCKS
+from edt.enums import Labelled
 from edt.extensions import db
 from edt.modules.accounts.models import User
 from edt.modules.participants.models import Participant
 
-STATUSES = ("draft", "submitted", "changes_requested", "approved")
+
+
+class CanvasStatus(Labelled):
+    """Draft -> submitted -> approved (frozen) or changes requested (back to the writer); a master
+    trainer or facilitator may reopen an approved canvas as a draft."""
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+CanvasStatus.labels({CanvasStatus.DRAFT: _l("Draft"), CanvasStatus.SUBMITTED: _l("Sent for review"),
+                     CanvasStatus.CHANGES_REQUESTED: _l("Changes asked"), CanvasStatus.APPROVED: _l("Approved")})
+NOT_STARTED = _l("Not started")  # a participant without a canvas row yet: no status to store
+
+
+def status_label(status: str | None):
+    """The label of a canvas status, or "Not started" for none (lists write it "none")."""
+    return CanvasStatus(status).label if status and status != "none" else NOT_STARTED
+
+
 ACTIONS = ("add", "edit", "remove", "move", "block", "name", "restore")
 COMMENT_KINDS = ("comment", "changes_requested", "approved", "reopened")
 LOAN_METHODS = ("declining", "flat")
@@ -46,14 +68,14 @@ def money(precision: int = 12):
 class Canvas(db.Model):
     __tablename__ = "canvas"
     __table_args__ = (
-        CheckConstraint(f"status in ({_in(STATUSES)})", name="status"),
+        CheckConstraint(CanvasStatus.check("status"), name="status"),
         CheckConstraint("revision >= 0", name="revision"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # One canvas per participant, whatever batch they are in (it follows them on a transfer).
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), unique=True)
     business_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=CanvasStatus.DRAFT.value)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     blocks: Mapped[dict] = mapped_column(JSON, default=empty_blocks)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -74,8 +96,12 @@ class Canvas(db.Model):
         return sum(len(v) for v in (self.blocks or {}).values())
 
     @property
+    def status_label(self):
+        return CanvasStatus(self.status).label
+
+    @property
     def is_frozen(self) -> bool:
-        return self.status == "approved"
+        return self.status == CanvasStatus.APPROVED
 
     def __repr__(self):
         return f"<Canvas {self.id} r{self.revision} {self.status}>"

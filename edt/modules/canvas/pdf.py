@@ -7,7 +7,6 @@ and shaped, so Bangla conjuncts and vowel signs come out right.
 from datetime import date
 from io import BytesIO
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -15,10 +14,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepInFrame, PageBreak, PageTemplate, Spacer,
                                 Table, TableStyle)
 
-from edt import clock
-from edt import pdffonts
+from edt import clock, pdffonts
+from edt.formats import day, num, tk
 
-from .plan import PlanFigures, num, tk
+from .plan import PlanFigures
 
 BRAND = colors.HexColor("#0b6e4f")
 MUTED = colors.HexColor("#5b6472")
@@ -186,7 +185,7 @@ def render(participant, canvas, figures: PlanFigures, *, blocks: list[dict], loc
     doc.addPageTemplates([PageTemplate("page", [Frame(MARGIN, MARGIN + 5 * mm, width, height, id="body",
                                                       leftPadding=0, rightPadding=0, topPadding=0,
                                                       bottomPadding=0)], onPage=footer)])
-    when = format_date(today or clock.today(), format="long")  # the day in Bangladesh
+    when = day(today or clock.today(), "long")  # the day in Bangladesh
     header = Table([[pdffonts.paragraph(business, styles["title"]),
                      pdffonts.paragraph(f"{participant.full_name} · {when}", styles["meta"])]],
                    colWidths=[width * 0.62, width * 0.38])

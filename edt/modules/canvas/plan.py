@@ -7,13 +7,9 @@ services.py: it neither reads nor writes the database.)
 """
 import math
 from dataclasses import dataclass, field
-from datetime import timezone
 
-from babel.dates import format_datetime
-from flask_babel import format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
-from edt.clock import TIMEZONE
 from edt import money
 
 
@@ -182,26 +178,3 @@ def from_model(plan) -> PlanInput:
         own_money=plan.own_money or 0, loan_amount=plan.loan_amount or 0, loan_rate=plan.loan_rate or 0,
         loan_method=plan.loan_method, loan_months=plan.loan_months or 12,
     )
-
-
-# --- display: the same Taka formatting on the pages and in the PDF -----------------------------
-
-def tk(amount) -> str:
-    """Whole Taka with the locale's digit grouping: 'Tk 1,867'."""
-    return gettext("Tk %(amount)s", amount=format_decimal(money.taka(amount or 0)))
-
-
-def num(value, places: int = 1) -> str:
-    value = round(float(value or 0), places)
-    return format_decimal(int(value) if value == int(value) else value)
-
-
-
-
-def when(moment) -> str:
-    """A stored time (UTC) as Bangladesh time: '22 Nov 2026, 14:05'."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment, "d MMM y, HH:mm", tzinfo=TIMEZONE, locale=str(get_locale() or "en"))

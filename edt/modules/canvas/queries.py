@@ -4,6 +4,7 @@ A participant reaches only their own canvas. Staff reach canvases through `scope
 all of them, a facilitator those of the participants they work with. Lists and pages share the
 scope, so a list never shows what a page would refuse.
 """
+from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -16,30 +17,21 @@ from edt.modules.participants.models import Participant
 from edt.security import Role, scoped_or_404
 
 from . import plan as planning
-from .models import STATUSES, Canvas, CanvasComment, CanvasRevision, FinancialPlan
+from .models import Canvas, CanvasStatus, CanvasComment, CanvasRevision, FinancialPlan
 
 
-def _by_partner(user):
-    """Facilitators reach the participants of their own partner organisation."""
-    return Participant.partner_id == user.partner_id
-
-
-def _by_batch(user):
+def _facilitated(user):
     """Facilitators reach the participants actively enrolled in a batch they run (the batches
     module's one rule, facilitated_ids), so a transfer moves the canvas with them."""
     return Participant.id.in_(select(Enrolment.participant_id).where(
         Enrolment.status == "active", Enrolment.batch_id.in_(facilitated_ids(user))))
 
 
-# Which participants a facilitator reaches. One line to switch: _by_partner or _by_batch.
-facilitator_clause = _by_batch
-
-
 def scope(user, stmt: Select | None = None) -> Select:
     """Participants (or a statement joined to Participant) whose canvas `user` may open."""
     stmt = stmt if stmt is not None else select(Participant)
     if user.role == Role.FACILITATOR:
-        return stmt.where(facilitator_clause(user))
+        return stmt.where(_facilitated(user))
     return participants.scope(user, stmt)  # master trainer: all; participant: themself
 
 
@@ -70,20 +62,40 @@ def plan_of(canvas: Canvas | None) -> FinancialPlan | None:
     return db.session.scalar(select(FinancialPlan).where(FinancialPlan.canvas_id == canvas.id))
 
 
-def history(canvas: Canvas, *, page: int = 1, per_page: int = 20) -> tuple[list, int]:
-    """One page of revisions, newest first, each with the revision before it (for the changes);
-    returns ([(revision, previous or None)], total). Two queries whatever the page size."""
-    total = canvas.revision
-    newest = total - (page - 1) * per_page
-    oldest = max(newest - per_page + 1, 1)
-    if newest < 1:
-        return [], total
-    rows = db.session.scalars(select(CanvasRevision).where(
-        CanvasRevision.canvas_id == canvas.id, CanvasRevision.number.between(oldest - 1, newest))
-        .order_by(CanvasRevision.number)).all()
+def history(canvas: Canvas, *, page: int = 1, per_page: int = 20):
+    """One page of revisions, newest first, each with the revision before it (for the changes):
+    (pagination, [(revision, previous or None)]). Three queries whatever the page size."""
+    pagination = db.paginate(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id)
+                             .order_by(CanvasRevision.number.desc()), page=page, per_page=per_page,
+                             error_out=False)
+    rows = list(pagination.items)
     by_number = {r.number: r for r in rows}
-    pairs = [(by_number[n], by_number.get(n - 1)) for n in range(newest, oldest - 1, -1) if n in by_number]
-    return pairs, total
+    if rows:  # the one before this page's oldest, for its changes (asked even for the first, so
+        # that every page costs the same number of queries)
+        before = db.session.scalar(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id,
+                                                                CanvasRevision.number == rows[-1].number - 1))
+        if before is not None:
+            by_number[before.number] = before
+    return pagination, [(r, by_number.get(r.number - 1)) for r in rows]
+
+
+def changes(revision, previous) -> list[dict]:
+    """Per changed block: the notes added and removed (moves show as the new order)."""
+    before = (previous.snapshot if previous else {"business_name": "", "blocks": {}})
+    after = revision.snapshot
+    out = []
+    for key in revision.changed or []:
+        if key == "business_name":
+            out.append({"key": key, "label": gettext("Name of my business"), "added": [after.get("business_name", "")],
+                        "removed": [before.get("business_name", "")] if before.get("business_name") else [],
+                        "order": []})
+            continue
+        old, new = before.get("blocks", {}).get(key, []), after.get("blocks", {}).get(key, [])
+        added = [i for i in new if i not in old]
+        removed = [i for i in old if i not in new]
+        out.append({"key": key, "label": CANVAS_BLOCKS.get(key, (key,))[0], "added": added, "removed": removed,
+                    "order": new if not added and not removed else []})
+    return out
 
 
 def revision(canvas: Canvas, number: int, actor=None) -> CanvasRevision:
@@ -100,27 +112,30 @@ def last_revision(canvas: Canvas) -> CanvasRevision | None:
 
 
 def list_canvases(user, *, status: str = "", query: str = "", page: int = 1, per_page: int = 50):
-    """Participants in the staff user's scope with their canvas (or None when not started);
-    returns ([(participant, canvas)], total, counts by status). Three queries."""
-    stmt = scope(user, select(Participant, Canvas).outerjoin(Canvas, Canvas.participant_id == Participant.id)
+    """Participants in the staff user's scope with their canvas (or None when not started):
+    (pagination, [(participant, canvas)], counts by status). Four queries."""
+    stmt = scope(user, select(Participant).outerjoin(Canvas, Canvas.participant_id == Participant.id)
                  ).where(Participant.erased_at.is_(None))
     counts_stmt = scope(user, select(Canvas.status, func.count())
                         .select_from(Participant).outerjoin(Canvas, Canvas.participant_id == Participant.id)
                         ).where(Participant.erased_at.is_(None)).group_by(Canvas.status)
     counts = {key or "none": n for key, n in db.session.execute(counts_stmt)}  # no canvas: "none"
-    if status in STATUSES:
+    if status in tuple(CanvasStatus):
         stmt = stmt.where(Canvas.status == status)
     elif status == "none":
         stmt = stmt.where(Canvas.id.is_(None))
     query = (query or "").strip()
     if query:
         stmt = stmt.where(func.lower(Participant.code).like(f"%{query.casefold()}%"))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     # Work first: canvases waiting for review, then those sent back, drafts, approved, not started.
-    waiting = case({"submitted": 0, "changes_requested": 1, "draft": 2, "approved": 3}, value=Canvas.status, else_=4)
-    rows = db.session.execute(stmt.order_by(waiting, Participant.code).limit(per_page)
-                              .offset((page - 1) * per_page)).all()
-    return [(p, c) for p, c in rows], total, counts
+    waiting = case({CanvasStatus.SUBMITTED: 0, CanvasStatus.CHANGES_REQUESTED: 1, CanvasStatus.DRAFT: 2,
+                    CanvasStatus.APPROVED: 3}, value=Canvas.status, else_=4)
+    pagination = db.paginate(stmt.order_by(waiting, Participant.code), page=page, per_page=per_page,
+                             error_out=False)
+    people = [p.id for p in pagination.items]
+    canvases = {c.participant_id: c for c in db.session.scalars(
+        select(Canvas).where(Canvas.participant_id.in_(people)))} if people else {}
+    return pagination, [(p, canvases.get(p.id)) for p in pagination.items], counts
 
 
 def block_order() -> list[str]:

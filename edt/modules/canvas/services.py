@@ -17,11 +17,13 @@ from edt.clock import utcnow
 from edt.content import CANVAS_BLOCKS
 from edt.extensions import db
 from edt.modules.accounts.models import User
+from edt.modules.participants.services import ERASED
 from edt.security import STAFF, Role
+from edt.signals import erases
 
 from . import plan as planning
 from .models import (COMMENT_LENGTH, ITEM_LENGTH, LOAN_METHODS, MAX_ITEMS, NAME_LENGTH, Canvas, CanvasComment,
-                     CanvasRevision, FinancialPlan, PlanCost, PlanProduct, empty_blocks)
+                     CanvasRevision, CanvasStatus, FinancialPlan, PlanCost, PlanProduct, empty_blocks)
 
 
 class CanvasError(RuleError):
@@ -54,7 +56,7 @@ def open_canvas(participant) -> Canvas:
     canvas = db.session.scalar(select(Canvas).where(Canvas.participant_id == participant.id))
     if canvas is not None:
         return canvas
-    canvas = Canvas(participant_id=participant.id, blocks=empty_blocks(), status="draft", revision=0)
+    canvas = Canvas(participant_id=participant.id, blocks=empty_blocks(), status=CanvasStatus.DRAFT, revision=0)
     db.session.add(canvas)
     try:
         db.session.commit()
@@ -121,7 +123,7 @@ def _save(actor, canvas: Canvas, base: int | None, new: dict, action: str, *, bl
         return False
     number, now = base + 1, utcnow()
     result = db.session.execute(
-        update(Canvas).where(Canvas.id == canvas.id, Canvas.revision == base, Canvas.status != "approved")
+        update(Canvas).where(Canvas.id == canvas.id, Canvas.revision == base, Canvas.status != CanvasStatus.APPROVED)
         .values(revision=number, blocks=new["blocks"], business_name=new["business_name"], updated_at=now,
                 updated_by_id=getattr(actor, "id", None))
         .execution_options(synchronize_session=False))
@@ -254,11 +256,11 @@ def _set_status(actor, canvas: Canvas, base: int | None, allowed_from: tuple, ne
 
 
 def submit(actor, canvas: Canvas, base: int | None) -> None:
-    if canvas.status not in ("draft", "changes_requested"):
+    if canvas.status not in (CanvasStatus.DRAFT, CanvasStatus.CHANGES_REQUESTED):
         raise CanvasError(_l("This canvas was already sent for review."))
     if canvas.item_count == 0:
         raise CanvasError(_l("Add at least one note to your canvas before you send it."))
-    _set_status(actor, canvas, base, ("draft", "changes_requested"), "submitted")
+    _set_status(actor, canvas, base, (CanvasStatus.DRAFT, CanvasStatus.CHANGES_REQUESTED), CanvasStatus.SUBMITTED)
     audit.record(actor, "canvas_submitted", "canvas", canvas.id)
     db.session.commit()
     db.session.refresh(canvas)
@@ -270,7 +272,7 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
         raise CanvasError(_l("Only a facilitator can review a canvas."))
     if decision not in ("approve", "changes"):
         raise CanvasError(_l("Choose approve or ask for changes."))
-    if canvas.status != "submitted":
+    if canvas.status != CanvasStatus.SUBMITTED:
         raise CanvasError(_l("Only a canvas sent for review can be approved or sent back."))
     body = (body or "").strip()
     if len(body) > COMMENT_LENGTH:
@@ -279,8 +281,8 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
         raise CanvasError(_l("Write what to change, so the participant knows what to do."))
     if block:
         _check_block(block)
-    status = "approved" if decision == "approve" else "changes_requested"
-    _set_status(actor, canvas, base, ("submitted",), status)
+    status = CanvasStatus.APPROVED if decision == "approve" else CanvasStatus.CHANGES_REQUESTED
+    _set_status(actor, canvas, base, (CanvasStatus.SUBMITTED,), status)
     if body:
         db.session.add(CanvasComment(canvas_id=canvas.id, block=block or None, author_id=actor.id, kind=status,
                                      body=body))
@@ -293,9 +295,9 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
 def reopen(actor, canvas: Canvas, base: int | None) -> None:
     if actor.role not in (Role.FACILITATOR, Role.MASTER_TRAINER):
         raise CanvasError(_l("Only a facilitator can reopen a canvas."))
-    if canvas.status != "approved":
+    if canvas.status != CanvasStatus.APPROVED:
         raise CanvasError(_l("This canvas is not approved, so it is already open."))
-    _set_status(actor, canvas, base, ("approved",), "draft")
+    _set_status(actor, canvas, base, (CanvasStatus.APPROVED,), CanvasStatus.DRAFT)
     db.session.add(CanvasComment(canvas_id=canvas.id, block=None, author_id=actor.id, kind="reopened",
                                  body=str(_l("Reopened for changes."))))
     audit.record(actor, "canvas_reopened", "canvas", canvas.id, details={"fields": ["status"]})
@@ -407,3 +409,37 @@ def save_plan(actor, canvas: Canvas, data: planning.PlanInput, version: int | No
     db.session.commit()
     db.session.refresh(plan)
     return plan
+
+
+# --- erasure (edt.signals.participant_erased) --------------------------------------------------
+
+def _blank_items(blocks: dict | None) -> dict:
+    return {key: [ERASED for _item in items] for key, items in (blocks or {}).items()}
+
+
+def _blank_snapshot(snapshot: dict | None) -> dict:
+    snapshot = snapshot or {}
+    return {"business_name": ERASED if snapshot.get("business_name") else "",
+            "blocks": _blank_items(snapshot.get("blocks"))}
+
+
+@erases("canvas.business_name", "canvas.blocks", "canvas_revision.snapshot", "canvas_comment.body",
+        "plan_cost.name", "plan_product.name")
+def _erase_canvas(participant, **_context) -> list[str]:
+    """Erasure: every note, version and comment of the canvas and every line of its plan say
+    ERASED; how many there were, and the plan's figures, stay."""
+    canvas = db.session.scalar(select(Canvas).where(Canvas.participant_id == participant.id))
+    if canvas is None:
+        return []
+    canvas.business_name = ERASED if canvas.business_name else ""
+    canvas.blocks = _blank_items(canvas.blocks)
+    for revision in db.session.scalars(select(CanvasRevision).where(CanvasRevision.canvas_id == canvas.id)):
+        revision.snapshot = _blank_snapshot(revision.snapshot)
+    db.session.execute(update(CanvasComment).where(CanvasComment.canvas_id == canvas.id)
+                       .values(body=ERASED).execution_options(synchronize_session=False))
+    plan_ids = select(FinancialPlan.id).where(FinancialPlan.canvas_id == canvas.id)
+    for model in (PlanCost, PlanProduct):
+        db.session.execute(update(model).where(model.plan_id.in_(plan_ids)).values(name=ERASED)
+                           .execution_options(synchronize_session=False))
+    return ["canvas", "canvas_revisions", "canvas_comments", "plan_lines"]
+

@@ -3,8 +3,6 @@
 Every page works without JavaScript: each block has an add box, each note plain buttons to move
 it or remove it, and an edit page per block edits all its notes at once.
 """
-import re
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,17 +15,15 @@ from edt.security import ALL_ROLES, STAFF, role_required
 
 from . import pdf, queries, services
 from . import plan as planning
-from .forms import PLAN_ROWS, BaseForm, BlockForm, CommentForm, ItemForm, NameForm, PlanForm, ReviewForm
-from .models import STATUSES
+from .forms import BaseForm, BlockForm, CommentForm, ItemActionForm, ItemForm, NameForm, PlanForm, ReviewForm
+from .models import CanvasStatus, status_label
 
 bp = Blueprint("canvas", __name__, url_prefix="/canvas")
-OP = re.compile(r"^(up|down|remove)-(\d{1,3})$")
 PER_PAGE = 50
 
 
-bp.add_app_template_filter(planning.tk, "tk")
-bp.add_app_template_filter(planning.num, "num")
-bp.add_app_template_filter(planning.when, "when")
+bp.add_app_template_global(status_label, "canvas_status")
+bp.add_app_template_global(CanvasStatus, "CanvasStatus")
 
 
 def _blocks(canvas, threads=None) -> list[dict]:
@@ -87,14 +83,12 @@ def index():
             abort(404)
         return redirect(url_for("canvas.view", participant_id=participant.id))
     status = request.args.get("status", "")
-    status = status if status in STATUSES + ("none",) else ""
+    status = status if status in (*CanvasStatus, "none") else ""
     query = request.args.get("q", "")[:40]
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total, counts = queries.list_canvases(current_user, status=status, query=query, page=page,
-                                                per_page=PER_PAGE)
-    return render_template("canvas/index.html", rows=rows, total=total, counts=counts, status=status,
-                           query=query, page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-                           statuses=STATUSES)
+    pagination, rows, counts = queries.list_canvases(current_user, status=status, query=query,
+                                                     page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    return render_template("canvas/index.html", rows=rows, pagination=pagination, counts=counts, status=status,
+                           query=query, statuses=list(CanvasStatus))
 
 
 @bp.route("/<int:participant_id>")
@@ -131,12 +125,12 @@ def add_item(participant_id, block):
 def change_item(participant_id, block):
     participant, canvas = _load(participant_id)
     _block_or_404(block)
-    form = BaseForm()
-    match = OP.match(request.form.get("op", ""))
-    if not form.validate_on_submit() or not match:
+    form = ItemActionForm()
+    if not form.validate_on_submit():
         abort(400, _("This button was not understood. Please reload the page and try again."))
+    verb, index = form.action()
     try:
-        services.change_item(current_user, canvas, block, match.group(1), int(match.group(2)), _base(form))
+        services.change_item(current_user, canvas, block, verb, index, _base(form))
     except services.CanvasConflict as conflict:
         return _merge(participant, conflict)
     except services.CanvasError as error:
@@ -292,31 +286,11 @@ def comment(participant_id):
 @role_required(*ALL_ROLES)
 def history(participant_id):
     participant, canvas = _load(participant_id)
-    page = max(request.args.get("page", 1, type=int), 1)
     _viewed(canvas, "history")  # first: its commit would expire what the page then loads
-    pairs, total = queries.history(canvas, page=page)
-    rows = [{"revision": rev, "changes": _changes(rev, prev)} for rev, prev in pairs]
-    return render_template("canvas/history.html", participant=participant, canvas=canvas, rows=rows, page=page,
-                           pages=max((total + 19) // 20, 1), form=BaseForm(formdata=None, base=canvas.revision))
-
-
-def _changes(revision, previous) -> list[dict]:
-    """Per changed block: the notes added and removed (moves show as the new order)."""
-    before = (previous.snapshot if previous else {"business_name": "", "blocks": {}})
-    after = revision.snapshot
-    out = []
-    for key in revision.changed or []:
-        if key == "business_name":
-            out.append({"key": key, "label": _("Name of my business"), "added": [after.get("business_name", "")],
-                        "removed": [before.get("business_name", "")] if before.get("business_name") else [],
-                        "order": []})
-            continue
-        old, new = before.get("blocks", {}).get(key, []), after.get("blocks", {}).get(key, [])
-        added = [i for i in new if i not in old]
-        removed = [i for i in old if i not in new]
-        out.append({"key": key, "label": CANVAS_BLOCKS.get(key, (key,))[0], "added": added, "removed": removed,
-                    "order": new if not added and not removed else []})
-    return out
+    pagination, pairs = queries.history(canvas, page=request.args.get("page", 1, type=int))
+    rows = [{"revision": rev, "changes": queries.changes(rev, prev)} for rev, prev in pairs]
+    return render_template("canvas/history.html", participant=participant, canvas=canvas, rows=rows,
+                           pagination=pagination, form=BaseForm(formdata=None, base=canvas.revision))
 
 
 @bp.route("/<int:participant_id>/history/<int:number>")
@@ -362,24 +336,6 @@ def plan(participant_id):
                            figures=figures)
 
 
-def _plan_form(plan_row) -> PlanForm:
-    data = planning.from_model(plan_row)
-
-    def rows(lines, extra):  # the lines, then a few empty rows (never more than the form takes)
-        return lines + [{}] * min(max(extra, 3 - len(lines)), PLAN_ROWS + 2 - len(lines))
-
-    return PlanForm(
-        formdata=None, version=plan_row.version if plan_row else 0,
-        startup=rows([{"name": c.name, "quantity": c.quantity, "amount": c.amount} for c in data.startup], 2),
-        products=rows([{"name": p.name, "variable_cost": p.variable_cost, "markup_percent": p.markup_percent,
-                        "price": p.price, "units_per_month": p.units_per_month} for p in data.products], 1),
-        fixed=rows([{"name": c.name, "amount": c.amount} for c in data.fixed], 2),
-        own_money=data.own_money or None, loan_amount=data.loan_amount or None,
-        loan_rate=data.loan_rate if data.loan_amount else None, loan_method=data.loan_method,
-        loan_months=data.loan_months if data.loan_amount else None,
-    )
-
-
 @bp.route("/<int:participant_id>/plan/edit", methods=["GET", "POST"])
 @role_required(*ALL_ROLES)
 def edit_plan(participant_id):
@@ -392,7 +348,7 @@ def edit_plan(participant_id):
     plan_row = queries.plan_of(canvas)
     if request.method == "GET":
         return render_template("canvas/plan_form.html", participant=participant, canvas=canvas,
-                               form=_plan_form(plan_row), conflict=None)
+                               form=PlanForm.for_plan(plan_row), conflict=None)
     form = PlanForm()
     problem = None
     if form.validate_on_submit():

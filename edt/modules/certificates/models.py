@@ -8,26 +8,42 @@ changes in the participant, batch or configuration afterwards.
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edt.clock import utcnow
+from edt.enums import Labelled
 from edt.extensions import db
 from edt.modules.accounts.models import User
 from edt.modules.batches.models import Batch, Enrolment
 from edt.modules.participants.models import Participant
 
-STATUSES = ("valid", "revoked", "replaced", "withdrawn")
+
+
+class CertificateStatus(Labelled):
+    """Valid until revoked (a mistake), replaced (reissued with a new serial) or withdrawn (the
+    holder's data was erased)."""
+    VALID = "valid"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+    WITHDRAWN = "withdrawn"
+
+
+CertificateStatus.labels({CertificateStatus.VALID: _l("valid"), CertificateStatus.REVOKED: _l("revoked"),
+                          CertificateStatus.REPLACED: _l("replaced"),
+                          CertificateStatus.WITHDRAWN: _l("withdrawn at the holder's request")})
 REASON_LENGTH = 500
 
 
 class Certificate(db.Model):
     __tablename__ = "certificate"
     __table_args__ = (
-        CheckConstraint("status in ('valid', 'revoked', 'replaced', 'withdrawn')", name="status"),
+        CheckConstraint(CertificateStatus.check("status"), name="status"),
         CheckConstraint("training_start <= training_end", name="dates"),
         # At most one valid certificate per enrolment: issuing twice at once cannot make two.
         Index("uq_certificate_one_valid", "enrolment_id", unique=True,
-              sqlite_where=text("status = 'valid'"), postgresql_where=text("status = 'valid'")),
+              sqlite_where=text(f"status = '{CertificateStatus.VALID}'"),
+              postgresql_where=text(f"status = '{CertificateStatus.VALID}'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(16), unique=True)  # EDT-2026-000123
@@ -39,7 +55,7 @@ class Certificate(db.Model):
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id", ondelete="SET NULL"),
                                                      index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="valid")
+    status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID.value)
 
     # What the PDF prints, frozen at issue time.
     holder_name: Mapped[str] = mapped_column(String(120))
@@ -70,7 +86,11 @@ class Certificate(db.Model):
 
     @property
     def is_valid(self) -> bool:
-        return self.status == "valid"
+        return self.status == CertificateStatus.VALID
+
+    @property
+    def status_label(self):
+        return CertificateStatus(self.status).label
 
     @property
     def grouped_code(self) -> str:

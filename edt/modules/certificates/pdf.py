@@ -10,34 +10,27 @@ or anything about why they took the training.
 """
 import io
 import itertools
-from datetime import date
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.colors import Color, HexColor, black, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import Canvas as PdfCanvas
 
 from edt import pdffonts
+from edt.formats import long_date
 
 PAGE = landscape(A4)
 TRAINING = "Entrepreneurship Development Training \u2014 10 days"
 TRAINING_BN = "উদ্যোক্তা উন্নয়ন প্রশিক্ষণ \u2014 ১০ দিন"
 TITLE = "Certificate of Completion"
 TITLE_BN = "সনদপত্র"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 GREEN = HexColor("#0b6e4f")
 GOLD = HexColor("#b08d3c")
 INK = HexColor("#1d2430")
 MUTED = HexColor("#5b6472")
 TINT = Color(0.043, 0.431, 0.31, alpha=0.06)
 QR_SIZE = 92
-
-
-def long_date(day: date) -> str:
-    """'3 March 2026': the same in every locale the server may run in."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _styles():
@@ -54,14 +47,14 @@ def _styles():
     }
 
 
-def _centre(c: Canvas, para, y_top: float, width: float = 640) -> float:
+def _centre(c: PdfCanvas, para, y_top: float, width: float = 640) -> float:
     """Draw a paragraph centred on the page with its top at y_top; returns its bottom."""
     _w, height = para.wrap(width, 400)
     para.drawOn(c, (PAGE[0] - width) / 2, y_top - height)
     return y_top - height
 
 
-def _name(c: Canvas, styles, holder_name: str, y_top: float) -> float:
+def _name(c: PdfCanvas, styles, holder_name: str, y_top: float) -> float:
     """The holder's name, as large as fits on one line (down to 18 pt, then it wraps)."""
     for size in (30, 26, 22, 18):
         para = pdffonts.paragraph(holder_name, styles["name"](size))
@@ -72,7 +65,7 @@ def _name(c: Canvas, styles, holder_name: str, y_top: float) -> float:
     return y_top - height
 
 
-def _frame(c: Canvas) -> None:
+def _frame(c: PdfCanvas) -> None:
     w, h = PAGE
     c.setFillColor(TINT)
     c.rect(0, 0, w, h, stroke=0, fill=1)
@@ -98,7 +91,7 @@ def _frame(c: Canvas) -> None:
         c.drawPath(path, stroke=0, fill=1)
 
 
-def _seal(c: Canvas, x: float, y: float) -> None:
+def _seal(c: PdfCanvas, x: float, y: float) -> None:
     """A plain rosette with the training's initials: decoration, not a signature."""
     c.setStrokeColor(GOLD)
     c.setFillColor(white)
@@ -116,7 +109,7 @@ def _seal(c: Canvas, x: float, y: float) -> None:
     c.drawCentredString(x, y - 12, "10 DAYS")
 
 
-def _qr(c: Canvas, url: str, x: float, y: float) -> None:
+def _qr(c: PdfCanvas, url: str, x: float, y: float) -> None:
     """The verify URL as a QR code, from one QrCodeWidget encoded once. Its module matrix is laid
     down as one filled path: going through getBounds() or a Drawing would encode it again and
     draw hundreds of separate shapes. The white page around it is the quiet zone."""
@@ -137,7 +130,7 @@ def _qr(c: Canvas, url: str, x: float, y: float) -> None:
     c.linkURL(url, (x, y, x + QR_SIZE, y + QR_SIZE), relative=0)
 
 
-def _signatures(c: Canvas, styles, signatories, y_line: float) -> None:
+def _signatures(c: PdfCanvas, styles, signatories, y_line: float) -> None:
     people = [tuple(s) for s in signatories if any(s)][:4] or [("", "")]
     left, right = 250, PAGE[0] - 250
     slot = (right - left) / len(people)
@@ -157,7 +150,7 @@ def _signatures(c: Canvas, styles, signatories, y_line: float) -> None:
             y -= height
 
 
-def draw_page(c: Canvas, certificate, styles=None) -> None:
+def draw_page(c: PdfCanvas, certificate, styles=None) -> None:
     """One certificate on the current page of `c`."""
     styles = styles or _styles()
     w, h = PAGE
@@ -211,7 +204,7 @@ def draw_page(c: Canvas, certificate, styles=None) -> None:
     c.linkURL(certificate.verify_url, (w / 2 - 200, 40, w / 2 + 200, 54), relative=0)
 
 
-def _canvas(buffer, certificate, title: str) -> Canvas:
+def _canvas(buffer, certificate, title: str) -> PdfCanvas:
     c = pdffonts.NeutralCanvas(buffer, pagesize=PAGE, invariant=1, pageCompression=1, title=title,
                                organisation=certificate.partner_name)
     issued = certificate.issued_on

@@ -16,7 +16,7 @@ from edt.modules.batches.models import Batch, Enrolment
 from edt.modules.participants.models import Participant
 from edt.security import Role, scoped_or_404
 
-from .models import Certificate
+from .models import Certificate, CertificateStatus
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _CODE_TYPOS = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -32,7 +32,7 @@ def scope(user, stmt: Select | None = None) -> Select:
     if user.role == Role.FACILITATOR:
         return stmt.where(Certificate.batch_id.in_(batches.facilitated_ids(user)))
     own = select(Participant.id).where(Participant.user_id == user.id)
-    return stmt.where(Certificate.participant_id.in_(own), Certificate.status == "valid")
+    return stmt.where(Certificate.participant_id.in_(own), Certificate.status == CertificateStatus.VALID)
 
 
 def certificate_for(user, certificate_id: int) -> Certificate:
@@ -54,7 +54,7 @@ def batch_certificates(batch: Batch) -> list[Certificate]:
 def valid_certificates(batch: Batch) -> list[Certificate]:
     """The batch's valid certificates in print order (by serial), in one query."""
     return list(db.session.scalars(select(Certificate).where(Certificate.batch_id == batch.id,
-                                                             Certificate.status == "valid")
+                                                             Certificate.status == CertificateStatus.VALID)
                                    .order_by(Certificate.serial)))
 
 
@@ -67,17 +67,18 @@ def own_certificates(user) -> list[Certificate]:
 
 def list_batches(user, *, page: int = 1, per_page: int = 50):
     """Batches in reach with their active enrolment count and valid certificate count:
-    (rows, total), rows being (batch, enrolled, certified). Two queries whatever the size."""
-    stmt = batches.scope(user)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    enrolled = (select(func.count()).where(Enrolment.batch_id == Batch.id, Enrolment.status == "active")
-                .correlate(Batch).scalar_subquery())
-    certified = (select(func.count()).where(Certificate.batch_id == Batch.id, Certificate.status == "valid")
-                 .correlate(Batch).scalar_subquery())
-    rows = db.session.execute(stmt.add_columns(enrolled, certified)
-                              .order_by(Batch.end_date.desc(), Batch.code)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return [(batch, n, c) for batch, n, c in rows], total
+    (pagination, rows), rows being (batch, enrolled, certified). Four queries whatever the size."""
+    pagination = db.paginate(batches.scope(user).order_by(Batch.end_date.desc(), Batch.code), page=page,
+                             per_page=per_page, error_out=False)
+    ids = [batch.id for batch in pagination.items]
+    enrolled = dict(db.session.execute(
+        select(Enrolment.batch_id, func.count()).where(Enrolment.batch_id.in_(ids), Enrolment.status == "active")
+        .group_by(Enrolment.batch_id)).all()) if ids else {}
+    certified = dict(db.session.execute(
+        select(Certificate.batch_id, func.count())
+        .where(Certificate.batch_id.in_(ids), Certificate.status == CertificateStatus.VALID)
+        .group_by(Certificate.batch_id)).all()) if ids else {}
+    return pagination, [(batch, enrolled.get(batch.id, 0), certified.get(batch.id, 0)) for batch in pagination.items]
 
 
 # --- the public verify page ----------------------------------------------------------------------

@@ -9,14 +9,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from edt import audit
-from edt.modules.accounts.forms import ConfirmForm
+from edt.formats import long_date
+from edt.forms import ConfirmForm
 from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
 
-from . import queries, services
+from . import eligibility, pdf, queries, services, verification
+from .eligibility import CertificateError
 from .forms import IssueForm, NameForm, RevokeForm, VerifyForm
+from .models import CertificateStatus
 
 bp = Blueprint("certificates", __name__)
+bp.add_app_template_global(CertificateStatus, "CertificateStatus")
 PER_PAGE = 50
 NOINDEX = "noindex, nofollow, noarchive"
 
@@ -41,10 +45,9 @@ def _pdf(data: bytes, filename: str, mimetype: str = "application/pdf") -> Respo
 @bp.route("/certificates/")
 @role_required(*STAFF)
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.list_batches(current_user, page=page, per_page=PER_PAGE)
-    return render_template("certificates/index.html", rows=rows, total=total, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
+    pagination, rows = queries.list_batches(current_user, page=request.args.get("page", 1, type=int),
+                                            per_page=PER_PAGE)
+    return render_template("certificates/index.html", rows=rows, pagination=pagination)
 
 
 @bp.route("/certificates/batch/<int:batch_id>")
@@ -53,9 +56,9 @@ def batch(batch_id):
     found = batch_for(current_user, batch_id)
     # Audited before loading the rows: the commit would expire them and load each one again.
     audit.record(current_user, "certificates_viewed", "batch", found.id, commit=True)
-    rows = services.standings(found)
-    return render_template("certificates/batch.html", batch=found, rows=rows, rule=services.rule(),
-                           problem=services.batch_problem(found), form=ConfirmForm(),
+    rows = eligibility.standings(found)
+    return render_template("certificates/batch.html", batch=found, rows=rows, rule=eligibility.rule(),
+                           problem=eligibility.batch_problem(found), form=ConfirmForm(),
                            eligible_waiting=sum(1 for r in rows if r.waiting),
                            valid_count=sum(1 for r in rows if r.certificate is not None))
 
@@ -68,7 +71,7 @@ def issue_all(batch_id):
         abort(400)
     try:
         issued = services.issue_all_eligible(current_user, found)
-    except services.CertificateError as error:
+    except CertificateError as error:
         flash(str(error), "error")
     else:
         if issued:
@@ -84,7 +87,7 @@ def download_zip(batch_id):
     found = batch_for(current_user, batch_id)
     try:
         data = services.batch_zip(current_user, found)
-    except services.CertificateError as error:
+    except CertificateError as error:
         abort(404, str(error))
     return _pdf(data, f"certificates-{found.code}.zip", "application/zip")
 
@@ -95,7 +98,7 @@ def download_print(batch_id):
     found = batch_for(current_user, batch_id)
     try:
         data = services.batch_pdf(current_user, found)
-    except services.CertificateError as error:
+    except CertificateError as error:
         abort(404, str(error))
     return _pdf(data, f"certificates-{found.code}.pdf")
 
@@ -106,8 +109,8 @@ def issue(enrolment_id):
     enrolment = queries.enrolment_for(current_user, enrolment_id)
     form = IssueForm()
     try:
-        standing = services.standing_for(enrolment)
-    except services.CertificateError:
+        standing = eligibility.standing_for(enrolment)
+    except CertificateError:
         abort(404)
     if request.method == "GET":
         audit.record(current_user, "participant_viewed", "enrolment", enrolment.id, details={"page": "issue"},
@@ -115,14 +118,14 @@ def issue(enrolment_id):
     if form.validate_on_submit():
         try:
             certificate = services.issue(current_user, enrolment, override_reason=form.override_reason.data)
-        except services.CertificateError as error:
+        except CertificateError as error:
             form.override_reason.errors.append(str(error))
         else:
             flash(_("Certificate %(serial)s issued to %(code)s.", serial=certificate.serial,
                     code=enrolment.participant.code), "ok")
             return redirect(url_for("certificates.batch", batch_id=enrolment.batch_id))
     return render_template("certificates/issue.html", enrolment=enrolment, standing=standing, form=form,
-                           problem=services.batch_problem(enrolment.batch)), (400 if form.errors else 200)
+                           problem=eligibility.batch_problem(enrolment.batch)), (400 if form.errors else 200)
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
@@ -131,7 +134,7 @@ def download(certificate_id):
     certificate = queries.certificate_for(current_user, certificate_id)
     try:
         data = services.download(current_user, certificate)
-    except services.CertificateError as error:
+    except CertificateError as error:
         abort(404, str(error))
     return _pdf(data, f"{certificate.serial}.pdf")
 
@@ -147,7 +150,7 @@ def revoke(certificate_id):
     if form.validate_on_submit():
         try:
             services.revoke(current_user, certificate, form.reason.data)
-        except services.CertificateError as error:
+        except CertificateError as error:
             form.reason.errors.append(str(error))
         else:
             flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "ok")
@@ -173,7 +176,7 @@ def _confirm(certificate_id, action: str):
             else:
                 services.withdraw(current_user, certificate)
                 flash(_("Certificate %(serial)s withdrawn.", serial=certificate.serial), "ok")
-        except services.CertificateError as problem:
+        except CertificateError as problem:
             error = str(problem)
         else:
             return redirect(url_for("certificates.batch", batch_id=certificate.batch_id))
@@ -197,7 +200,7 @@ def withdraw(certificate_id):
 # --- the public verify page --------------------------------------------------------------------
 
 def _rate_limit() -> None:
-    if not services.allow_verify(client_address()):
+    if not verification.allow_verify(client_address()):
         abort(429)
 
 
@@ -208,7 +211,7 @@ def _not_found():
 
 def _result(certificate, form: NameForm, outcome=None):
     return render_template("certificates/verify_result.html", certificate=certificate, form=form, outcome=outcome,
-                           training=services.pdf.TRAINING, long_date=services.pdf.long_date)
+                           training=pdf.TRAINING, long_date=long_date)
 
 
 @bp.route("/verify")
@@ -220,7 +223,7 @@ def verify():
     _rate_limit()
     if not form.validate():
         return render_template("certificates/verify.html", form=form), 400
-    certificate = services.lookup(form.code.data, serial=form.serial.data)
+    certificate = verification.lookup(form.code.data, serial=form.serial.data)
     if certificate is None:
         return _not_found()
     return _result(certificate, NameForm(formdata=None))
@@ -230,7 +233,7 @@ def verify():
 @public
 def verify_code(code):
     _rate_limit()
-    certificate = services.lookup(code)
+    certificate = verification.lookup(code)
     if certificate is None:
         return _not_found()
     form = NameForm()
@@ -238,5 +241,5 @@ def verify_code(code):
     if request.method == "POST":
         if not form.validate_on_submit():
             return _result(certificate, form), 400
-        outcome = services.check_name(certificate, form.name.data, client_address())
+        outcome = verification.check_name(certificate, form.name.data, client_address())
     return _result(certificate, form, outcome)

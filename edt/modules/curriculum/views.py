@@ -15,26 +15,6 @@ from edt.security import ALL_ROLES, STAFF, role_required
 
 bp = Blueprint("curriculum", __name__)
 
-BENGALI_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
-
-
-@bp.app_template_filter("bn_digits")
-def bn_digits(value) -> str:
-    """A number in Bengali digits with Bangladeshi grouping (১,০০,০০০)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        whole = f"{value:.0f}" if float(value).is_integer() else f"{value}"
-        sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
-        head, _dot, tail = whole.partition(".")
-        if len(head) > 3:
-            rest, last = head[:-3], head[-3:]
-            groups = []
-            while len(rest) > 2:
-                groups.insert(0, rest[-2:])
-                rest = rest[:-2]
-            head = ",".join(([rest] if rest else []) + groups + [last])
-        value = sign + head + ("." + tail if tail else "")
-    return str(value).translate(BENGALI_DIGITS)
-
 
 def _locale() -> str:
     return str(get_locale() or "en")

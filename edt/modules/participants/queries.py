@@ -31,12 +31,11 @@ def own_participant(user) -> Participant | None:
 
 
 def search(user, query: str = "", *, page: int = 1, per_page: int = 50):
-    """One page of participants in the user's scope, by code or name; returns (rows, total)."""
+    """One page of participants in the user's scope, by code or name (a db.paginate Pagination)."""
     stmt = scope(user)
     query = (query or "").strip()
     if query:
         like = f"%{normalise_name(query)}%"
         stmt = stmt.where(or_(func.lower(Participant.code).like(like), Participant.name_key.like(like)))
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.order_by(Participant.code).limit(per_page).offset((page - 1) * per_page))
-    return list(rows), total
+    return db.paginate(stmt.order_by(Participant.code), page=page, per_page=per_page, max_per_page=per_page,
+                       error_out=False)

@@ -13,6 +13,7 @@ from edt.modules.accounts import services as accounts
 from edt.modules.accounts.models import Partner, User
 from edt.places import DISTRICTS
 from edt.security import Role
+from edt.signals import erases
 
 from .models import GENDERS, Participant
 from .queries import normalise_name
@@ -22,9 +23,15 @@ class ParticipantError(RuleError):
     """A participants rule was broken; the message is safe to show to the user."""
 
 
+ERASED = "[erased]"  # what replaces each erased text (so counts of notes and comments stay)
+CLOSED_LOGIN = "!erased"  # not a hash: every login attempt is refused
+
+
 # A participant imported from a roster has no PIN until a facilitator sets one with them in
 # private; this marker is not a hash, so every login attempt is refused until then.
 NO_PIN = "!no-pin"
+NO_CONSENT = _l("We keep a record only with the person's agreement. Explain what we keep and why, then tick "
+                "this box once they agree.")
 ERASED_LOGIN = _l("This person's data was erased, so their login stays closed: no PIN can be set.")
 
 
@@ -56,10 +63,13 @@ def check_fields(*, full_name: str, gender: str, birth_year: int | None, distric
 
 
 def register(actor: User, *, partner_id: int, full_name: str, gender: str, birth_year: int | None,
-             district: str, phone: str | None = None, consent_data_use: bool = False,
+             district: str, phone: str | None = None, consent_data_use: bool,
              consent_photos: bool = False, consent_date: date | None = None, pin: str | None,
              year: int | None = None, commit: bool = True) -> Participant:
-    """Register a participant. `pin=None` leaves the login closed until a PIN is set."""
+    """Register a participant who agreed that we keep their record. `pin=None` leaves the login
+    closed until a PIN is set."""
+    if not consent_data_use:
+        raise ParticipantError(NO_CONSENT, "consent_data_use")
     partner = db.session.get(Partner, partner_id)
     if partner is None or (actor.role == Role.FACILITATOR and actor.partner_id != partner_id):
         raise ParticipantError(_l("You can register participants only for your own partner organisation."),
@@ -128,3 +138,18 @@ def update(actor: User, participant: Participant, *, full_name: str, gender: str
     audit.record(actor, "participant_updated", "participant", participant.id, details={"fields": changed})
     db.session.commit()
     return changed
+
+
+@erases("participant.full_name", "participant.name_key", "participant.phone", "user.display_name",
+        "user.password_hash", "user.locale")
+def _erase_record(participant: Participant, **_context) -> list[str]:
+    """Erasure: the name and phone are replaced, consent is cleared and the login is closed for good
+    (every open session of theirs ends at the next request). The code, gender, district and
+    birth year stay: the programme counts them."""
+    participant.full_name, participant.name_key, participant.phone = ERASED, "", None
+    participant.consent_data_use, participant.consent_photos, participant.consent_date = False, False, today()
+    user = participant.user
+    user.is_enabled, user.password_hash, user.display_name, user.locale = False, CLOSED_LOGIN, "", None
+    user.session_version += 1
+    return ["full_name", "phone", "consent", "login"]
+

@@ -2,11 +2,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from edt.clock import today
 from edt import audit
 from edt.errors import attach
+from edt.forms import partner_choices
 from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, role_required, scoped_or_404
+from edt.signals import collect_parts
 
 from . import queries, services
 from .forms import ParticipantForm, PinForm
@@ -19,13 +20,12 @@ PER_PAGE = 50
 @role_required(*STAFF)
 def index():
     query = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = queries.search(current_user, query, page=page, per_page=PER_PAGE)
+    found = queries.search(current_user, query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     if query.strip():  # a search by name is a look into the registry: recorded, never its words
-        audit.record(current_user, "participants_searched", "participant", None, commit=True,
-                     details={"fields": ["q"], "results": total})
-    return render_template("participants/index.html", rows=rows, total=total, query=query, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
+        audit.record(current_user, "participants_searched", "participant", None,
+                     details={"fields": ["q"], "results": found.total})
+    return render_template("participants/index.html", rows=found.items, total=found.total, query=query,
+                           page=found.page, pages=max(found.pages, 1))
 
 
 @bp.route("/<int:participant_id>/pin", methods=["GET", "POST"])
@@ -45,19 +45,11 @@ def set_pin(participant_id):
                            closed=participant.erased_at is not None), 400 if form.errors else 200
 
 
-def _partner_choices(form: ParticipantForm) -> None:
-    if current_user.is_master_trainer:
-        form.partner_id.choices = [(0, _("Choose…"))] + [(p.id, f"{p.name} ({p.district})") for p in all_partners()]
-    else:
-        form.partner_id.choices = [(current_user.partner_id, current_user.partner.name if current_user.partner else "")]
-
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*STAFF)
 def register():
     form = ParticipantForm()
-    _partner_choices(form)
+    form.partner_id.choices = partner_choices(current_user, all_partners(), empty=_("Choose…"))
     if request.method == "GET":
         partner_id = request.args.get("partner", 0, type=int)
         if not current_user.is_master_trainer:
@@ -67,38 +59,29 @@ def register():
         if partner:
             form.district.data = partner.district
     if form.validate_on_submit():
-        if not form.consent_data_use.data:
-            form.consent_data_use.errors.append(_("We keep a record only with the person's agreement. Explain what "
-                                                  "we keep and why, then tick this box once they agree."))
+        try:
+            participant = services.register(
+                current_user, partner_id=form.partner_id.data, full_name=form.full_name.data,
+                gender=form.gender.data, birth_year=form.birth_year.data, district=form.district.data,
+                phone=(form.phone.data or "").replace(" ", "") or None, consent_data_use=form.consent_data_use.data,
+                consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
+                pin=form.pin.data or None)
+        except services.ParticipantError as error:
+            attach(form, error, "full_name")
         else:
-            try:
-                participant = services.register(
-                    current_user, partner_id=form.partner_id.data, full_name=form.full_name.data,
-                    gender=form.gender.data, birth_year=form.birth_year.data, district=form.district.data,
-                    phone=(form.phone.data or "").replace(" ", "") or None, consent_data_use=True,
-                    consent_photos=form.consent_photos.data, consent_date=form.consent_date.data,
-                    pin=form.pin.data or None)
-            except services.ParticipantError as error:
-                attach(form, error, "full_name")
-            else:
-                flash(_("Registered %(code)s. Give the person their code.", code=participant.code), "ok")
-                return redirect(url_for("participants.detail", participant_id=participant.id))
+            flash(_("Registered %(code)s. Give the person their code.", code=participant.code), "ok")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
     return render_template("participants/form.html", form=form, participant=None), 400 if form.errors else 200
 
 
 @bp.route("/<int:participant_id>")
 @role_required(*STAFF)
 def detail(participant_id):
-    from edt.modules.attendance.services import summaries
-    from edt.modules.batches import queries as batch_queries
-
     participant = queries.participant_for(current_user, participant_id)
-    enrolments = batch_queries.participant_enrolments(participant.id)
-    reachable = {b for b in batch_queries.reachable_ids(current_user, [e.batch_id for e in enrolments])}
-    audit.record(current_user, "participant_viewed", "participant", participant.id, commit=True)
-    return render_template("participants/detail.html", participant=participant, enrolments=enrolments,
-                           summaries=summaries(list({e.batch_id for e in enrolments}), enrolments),
-                           reachable=reachable, today=today())
+    # The batches and attendance section comes from the modules above (edt.signals.page_parts).
+    parts = collect_parts("participants.detail", actor=current_user, participant=participant)
+    audit.record(current_user, "participant_viewed", "participant", participant.id)
+    return render_template("participants/detail.html", participant=participant, **parts)
 
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
@@ -111,8 +94,7 @@ def edit(participant_id):
     del form.partner_id
     del form.pin
     if request.method == "GET":
-        audit.record(current_user, "participant_viewed", "participant", participant.id, details={"page": "edit"},
-                     commit=True)
+        audit.record(current_user, "participant_viewed", "participant", participant.id, details={"page": "edit"})
     if form.validate_on_submit():
         try:
             services.update(current_user, participant, full_name=form.full_name.data, gender=form.gender.data,

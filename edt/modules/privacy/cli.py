@@ -3,6 +3,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from edt.security import SYSTEM
+
+from . import queries, services
+
 
 @click.command("erase-participant")
 @click.argument("code")
@@ -10,8 +14,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def erase_participant(code, yes):
     """Erase a participant's personal data; the code and the counts stay."""
-    from . import queries, services
-
     participant = queries.participant_by_code(code)
     if participant is None:
         raise click.ClickException(f"No participant with the code {code!r}.")
@@ -25,7 +27,7 @@ def erase_participant(code, yes):
         typed = click.prompt("Type the code again to confirm", default="", show_default=False)
         if typed.strip().upper() != participant.code.upper():
             raise click.ClickException("The code did not match. Nothing was erased.")
-    services.erase(None, participant, via="cli")
+    services.erase(SYSTEM, participant, via="cli")
     click.echo(f"Erased {participant.code}.")
 
 
@@ -37,8 +39,6 @@ def erase_participant(code, yes):
 @with_appcontext
 def retention(years, do_erase, yes):
     """List participants with no activity for N years; with --erase, erase them."""
-    from . import services
-
     years = years or int(current_app.config.get("RETENTION_YEARS", 5))
     rows = services.inactive(years)
     for participant, last in rows:
@@ -50,5 +50,8 @@ def retention(years, do_erase, yes):
         click.confirm(f"Erase the personal data of these {len(rows)} participant(s)? This cannot be undone.",
                       abort=True)
     for participant, _last in rows:
-        services.erase(None, participant, via="retention")
+        services.erase(SYSTEM, participant, via="retention")
     click.echo(f"Erased {len(rows)} participant(s).")
+
+
+COMMANDS = [erase_participant, retention]

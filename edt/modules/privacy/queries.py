@@ -83,12 +83,11 @@ def _statement(filters: Filters):
     return stmt
 
 
-def search(filters: Filters, *, page: int = 1, per_page: int = 50) -> tuple[list[Row], int]:
-    stmt = _statement(filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    events = list(db.session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                     .limit(per_page).offset((page - 1) * per_page)))
-    return _label(events), total
+def search(filters: Filters, *, page: int = 1, per_page: int = 50):
+    """One page of the audit log: (rows with their labels, the db.paginate Pagination)."""
+    found = db.paginate(_statement(filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), page=page,
+                        per_page=per_page, max_per_page=per_page, error_out=False)
+    return _label(found.items), found
 
 
 def _ids(events, kind) -> set[int]:

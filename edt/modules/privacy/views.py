@@ -19,20 +19,19 @@ PER_PAGE = 50
 def audit_log():
     form = AuditFilterForm(request.args)
     form.action.choices = [("", _("Any action"))] + [(a, a) for a in queries.actions()]
-    page = max(request.args.get("page", 1, type=int), 1)
     valid = form.validate()
     filters = queries.Filters(
         person=(form.person.data or "").strip() if valid else "",
         code=(form.code.data or "").strip() if valid else "",
         action=form.action.data or "" if valid else "",
         since=form.since.data if valid else None, until=form.until.data if valid else None)
-    # Audited first: the commit would expire the rows loaded for the page.
-    audit.record(current_user, "audit_log_viewed", None, None, details={"filters": filters.used}, commit=True)
-    rows, total = queries.search(filters, page=page, per_page=PER_PAGE)
+    # Recorded first: the page lists its own visit too.
+    audit.record(current_user, "audit_log_viewed", None, None, details={"filters": filters.used})
+    rows, found = queries.search(filters, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     args = {name: request.args.get(name, "") for name in ("person", "code", "action", "since", "until")
             if request.args.get(name)}
-    return render_template("privacy/audit.html", form=form, rows=rows, total=total, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), args=args), (200 if valid else 400)
+    return render_template("privacy/audit.html", form=form, rows=rows, total=found.total, page=found.page,
+                           pages=max(found.pages, 1), args=args), (200 if valid else 400)
 
 
 @bp.route("/participants/<int:participant_id>/erase", methods=["GET", "POST"])
@@ -57,7 +56,7 @@ def erase(participant_id):
         error = _("This participant's data was already erased.")
     if request.method == "GET":
         audit.record(current_user, "participant_viewed", "participant", participant.id,
-                     details={"page": "erase"}, commit=True)
+                     details={"page": "erase"})
     failed = bool(error or form.errors)
     return render_template("privacy/erase.html", participant=participant, form=form, error=error,
                            found=services.plan(participant) if participant.erased_at is None else None), (

@@ -7,7 +7,7 @@ transfer is not a second person: the old enrolment ends as `transferred` and its
 day number in the new batch, the better mark winning, exactly as the attendance summary and the
 certificate rule count them. Cancelled batches train nobody and are left out of people's figures.
 
-"Completed" is the certificate rule (edt.modules.certificates.services.rule) written in SQL:
+"Completed" is the certificate rule (edt.modules.certificates.eligibility.rule) written in SQL:
 an active enrolment of a person not erased, at least `min_days` days attended, and a business
 plan in one of the rule's statuses. A test holds it equal to the certificate page's standings.
 
@@ -33,9 +33,9 @@ from edt.modules.accounts.models import Partner
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
-from edt.modules.canvas.models import Canvas, CanvasComment
-from edt.modules.certificates import services as certificate_rules
-from edt.modules.certificates.models import Certificate
+from edt.modules.canvas.models import Canvas, CanvasComment, CanvasStatus
+from edt.modules.certificates import eligibility as certificate_rules
+from edt.modules.certificates.models import Certificate, CertificateStatus
 from edt.modules.participants.models import Participant
 from edt.security import Role
 
@@ -211,13 +211,14 @@ def facts(user, flt: Filter, *, by_day: bool = False) -> Select:
         kept(Participant.gender).label("gender"), kept(age_band(flt.reference_year)).label("age_band"),
         kept(Participant.district).label("district"), kept(Participant.partner_id).label("partner_id"),
         literal_column("1").label("people"), flag(completed).label("completed"),
-        flag(exists().where(Certificate.enrolment_id == base.c.enrolment_id, Certificate.status == "valid"))
+        flag(exists().where(Certificate.enrolment_id == base.c.enrolment_id,
+                            Certificate.status == CertificateStatus.VALID))
         .label("certified"),
         flag(and_(running_on, Batch.end_date >= today)).label("in_training"),
         flag(and_(running_on, Batch.end_date < today)).label("not_completed"),
         flag(base.c.status == "dropped").label("dropped"),
-        flag(Canvas.status.in_(("submitted", "approved"))).label("canvas_in"),
-        flag(Canvas.status == "approved").label("canvas_ok"),
+        flag(Canvas.status.in_((CanvasStatus.SUBMITTED, CanvasStatus.APPROVED))).label("canvas_in"),
+        flag(Canvas.status == CanvasStatus.APPROVED).label("canvas_ok"),
         Canvas.status.label("canvas_status"),
         base.c.attended, base.c.marked, base.c.present, (base.c.attended - base.c.present).label("late"),
         (base.c.excused_or_better - base.c.attended).label("excused"),

@@ -1,11 +1,6 @@
 """Reports: the dashboard, the batch report and the exports, assembled from `queries`.
 
-Small cells. Master trainers see exact figures on their pages. Splits shown to anyone else, and
-every count in every export, hide counts from 1 to 4 as "<5" (the threshold is
-SMALL_CELL_THRESHOLD). When only one cell of a column would be hidden, the total would give it
-away, so the smallest other non-zero cell of that column is hidden too and reads "5+". A line
-whose number of people is hidden shows none of its other figures either ("<5", which is true of
-each of them), and no rate. Zero is shown: it identifies nobody.
+Small counts are hidden beyond master trainers by the rules in suppression.py.
 
 Exports: pseudonymous by default (codes, never names; age bands, never birth years). A master
 trainer may include names after choosing why from a fixed list and confirming; every export is
@@ -18,18 +13,18 @@ from flask_babel import lazy_gettext as _l
 from edt import audit
 from edt.errors import RuleError
 from edt.extensions import db
-from edt.modules.attendance import services as attendance
+from edt.modules.attendance import queries as attendance
 from edt.modules.batches.models import Batch
+from edt.modules.canvas.models import NOT_STARTED, CanvasStatus
 from edt.clock import today
 from edt.modules.participants.models import GENDERS
 from edt.places import DISTRICTS
 from edt.security import Role
 
-from . import charts, exports, queries
+from . import charts, exports, queries, suppression
 from .queries import AGE_BANDS, MEASURES, Filter
+from .suppression import show_lines, shown_alone
 
-COUNTS = ("people", "completed", "certified", "in_training", "not_completed", "dropped", "canvas_in", "canvas_ok")
-DAY_SUMS = ("attended", "marked", "present", "late", "excused", "absent")
 NO_CONSENT = "no_consent"
 KINDS = ("participants", "attendance", "canvases", "certificates", "summary")
 FORMATS = ("csv", "xlsx")
@@ -45,39 +40,13 @@ AGE_LABELS = {"under_18": _l("Under 18"), "18_24": "18–24", "25_34": "25–34"
               "45_plus": _l("45 and over"), "unknown": _l("Age not known")}
 STATUS_LABELS = {"planned": _l("Planned"), "running": _l("Running"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled")}
-CANVAS_LABELS = {"none": _l("Not started"), "draft": _l("Draft"), "submitted": _l("Waiting for review"),
-                 "changes_requested": _l("Changes asked"), "approved": _l("Approved")}
+CANVAS_LABELS = {"none": NOT_STARTED, **{status.value: status.label for status in CanvasStatus}}
 OUTCOME_SERIES = [("b1", _l("Completed")), ("b2", _l("In training")), ("b3", _l("Did not complete")),
                   ("b4", _l("Dropped out"))]
 
 
 class ReportError(RuleError):
     """Bad report input; the message is safe to show."""
-
-
-def threshold() -> int:
-    return int(current_app.config.get("SMALL_CELL_THRESHOLD", 5))
-
-
-# --- small cells ---------------------------------------------------------------------------------
-
-def suppress(values: list[int], limit: int, *, forced: set[int] = frozenset()) -> list[str]:
-    """The cells of one split column as shown beyond master trainers. `forced`: positions hidden
-    whatever their value (lines whose number of people is hidden)."""
-    shown = [str(v) for v in values]
-    hidden = {i for i, v in enumerate(values) if 0 < v < limit} | set(forced)
-    for i in hidden:
-        shown[i] = f"<{limit}"
-    if len(hidden) == 1:
-        others = [i for i, v in enumerate(values) if i not in hidden and v > 0]
-        if others:
-            shown[min(others, key=lambda i: (values[i], i))] = f"{limit}+"
-    return shown
-
-
-def shown_alone(value: int, limit: int) -> str:
-    """A count shown on its own (no column to hide it in): 1 to limit-1 read "<limit"."""
-    return f"<{limit}" if 0 < value < limit else str(value)
 
 
 def percent(part: int, whole: int) -> int | None:
@@ -123,28 +92,6 @@ def _sum(rows) -> dict:
     return sums
 
 
-def _show(lines: list[Line], total: Line, limit: int | None) -> None:
-    """Fill each line's shown cells: exact, or suppressed column by column."""
-    for line in [*lines, total]:
-        line.shown = {name: str(line.sums[name]) for name in MEASURES}
-    if limit is None:
-        return
-    people = suppress([line.sums["people"] for line in lines], limit)
-    forced = {i for i, cell in enumerate(people) if cell.startswith("<")}
-    for name in COUNTS:
-        column = people if name == "people" else suppress([line.sums[name] for line in lines], limit, forced=forced)
-        for line, cell in zip(lines, column):
-            line.shown[name] = cell
-    for line in lines:
-        if not line.exact:
-            for name in DAY_SUMS:
-                line.shown[name] = ""
-    total_hidden = 0 < total.sums["people"] < limit
-    for name in MEASURES:
-        total.shown[name] = f"<{limit}" if total_hidden and name in COUNTS else (
-            "" if total_hidden else shown_alone(total.sums[name], limit) if name in COUNTS else str(total.sums[name]))
-
-
 def build_splits(rows: list[dict], partners: dict[int, str], *, limit: int | None) -> tuple[list[Split], Line]:
     """The four splits (gender, age band, district, partner) of the cube rows, each with its
     categories, one line for the people without data-use consent, and the total."""
@@ -166,10 +113,10 @@ def build_splits(rows: list[dict], partners: dict[int, str], *, limit: int | Non
                  for value, label in categories]
         lines.append(Line(NO_CONSENT, refused.label, dict(refused.sums)))
         total = Line("total", str(_l("Total")), dict(total_sums))
-        _show(lines, total, limit)
+        show_lines(lines, total, limit)
         splits.append(Split(key="partner" if key == "partner_id" else key, title=str(title), lines=lines, total=total))
     overall = Line("total", str(_l("Total")), dict(total_sums))
-    _show([], overall, limit)
+    show_lines([], overall, limit)
     return splits, overall
 
 
@@ -230,7 +177,7 @@ def dashboard(actor, flt: Filter, partners: dict[int, str] | None = None) -> Das
     whatever the number of people. Exact for master trainers; suppressed for anyone else."""
     rows = queries.cube(actor, flt)
     partners = queries.partner_names() if partners is None else partners
-    limit = None if actor.role == Role.MASTER_TRAINER else threshold()
+    limit = None if actor.role == Role.MASTER_TRAINER else suppression.threshold()
     splits, total = build_splits(rows, partners, limit=limit)
     config = current_app.config
     women = sum(r["people"] for r in rows if r["consented"] and r["gender"] == "woman")
@@ -307,7 +254,7 @@ def _compare(sums: list[dict], limit: int | None) -> list[Comparison]:
 def batch_report(actor, batch: Batch) -> BatchReport:
     """One batch: attendance by day, people at risk, business plans, certificates, and the
     batch's figures against its partner's and the programme's. A fixed number of queries."""
-    limit = None if actor.role == Role.MASTER_TRAINER else threshold()
+    limit = None if actor.role == Role.MASTER_TRAINER else suppression.threshold()
     mine = queries.totals(actor, Filter(batch_id=batch.id))
     partner = queries.totals(None, Filter(partner_id=batch.partner_id))
     programme = queries.totals(None, Filter())
@@ -352,11 +299,11 @@ def export(actor, flt: Filter, fmt: str, kind: str = "summary", *, names: bool =
     check_export(actor, fmt, kind, names=names, purpose=purpose)
     who = queries.viewer(actor)
     rows = queries.cube(actor, flt)
-    splits, total = build_splits(rows, queries.partner_names(), limit=threshold())
+    splits, total = build_splits(rows, queries.partner_names(), limit=suppression.threshold())
     statuses = queries.batch_statuses(actor, flt)
     refused = splits[0].lines[-1]
     refused_alone = Line(NO_CONSENT, refused.label, dict(refused.sums))
-    _show([], refused_alone, threshold())
+    show_lines([], refused_alone, suppression.threshold())
     details = {"format": fmt, "kind": kind if fmt == "csv" else "all", "names": names, "filters": flt.names()}
     if names:
         details["purpose"] = purpose
@@ -364,7 +311,7 @@ def export(actor, flt: Filter, fmt: str, kind: str = "summary", *, names: bool =
                  details=details)
     db.session.commit()
     stamp = (batch.code if batch else "edt") + "-" + today().isoformat()
-    context = exports.Context(user=who, filter=flt, names=names, limit=threshold(), no_consent=refused_alone,
+    context = exports.Context(user=who, filter=flt, names=names, limit=suppression.threshold(), no_consent=refused_alone,
                               splits=splits, total=total, batches=statuses)
     if fmt == "csv":
         return f"{stamp}-{kind}{'-names' if names else ''}.csv", exports.csv_stream(context, kind)

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from flask_login import current_user
 
 from edt.modules.batches.queries import batch_for
-from edt.security import STAFF, Role, role_required, scoped_or_404
+from edt.security import STAFF, Role, role_required
 
-from . import queries, services
+from . import queries, services, suppression
 from .forms import FilterForm, NamesForm
 from .queries import Filter
 
@@ -18,13 +18,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-MAX_ID = 2**31 - 1  # larger ids exist nowhere, and PostgreSQL refuses to compare an integer with them
-
-
 def _batch(batch_id: int):
-    """The batch through the batches module's scoped getter (404, audited, when out of reach)."""
-    if batch_id > MAX_ID:
-        return scoped_or_404(None, target_type="batch", target_id=batch_id, actor=current_user)
+    """The batch through the batches module's scoped getter (404, audited, when out of reach; the
+    <int> converter already answers 404 to ids no INTEGER column can hold)."""
     return batch_for(current_user, batch_id)
 
 
@@ -68,7 +64,7 @@ def dashboard():
         return render_template("reports/dashboard.html", form=form, board=None), 400
     flt = form.to_filter()
     return render_template("reports/dashboard.html", form=form, board=services.dashboard(current_user, flt, partners),
-                           args=flt.args(), kinds=services.KINDS, limit=services.threshold())
+                           args=flt.args(), kinds=services.KINDS, limit=suppression.threshold())
 
 
 @bp.route("/export.csv")
@@ -104,7 +100,7 @@ def export_names():
 def batch(batch_id):
     found = _batch(batch_id)
     return render_template("reports/batch.html", report=services.batch_report(current_user, found),
-                           kinds=services.KINDS, limit=services.threshold())
+                           kinds=services.KINDS, limit=suppression.threshold())
 
 
 @bp.route("/batch/<int:batch_id>/export.csv")

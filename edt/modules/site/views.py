@@ -3,8 +3,10 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
 
+from edt.clock import today
 from edt.content import library
 from edt.extensions import db
+from edt.modules.attendance import queries as attendance_queries
 from edt.modules.canvas import queries as canvas_queries
 from edt.modules.certificates import queries as certificate_queries
 from edt.modules.participants.queries import own_participant
@@ -16,9 +18,6 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 @public
 def home():
-    from edt.modules.attendance import queries as attendance_queries
-    from edt.clock import today
-
     if not current_user.is_authenticated:
         return render_template("site/welcome.html")
     if current_user.is_participant:

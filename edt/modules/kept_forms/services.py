@@ -8,12 +8,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, session
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, false, func, or_, select
 from werkzeug.datastructures import MultiDict
 
 from edt import audit
 from edt.clock import utcnow
 from edt.extensions import db
+
+from edt.signals import erases
 
 from .models import FormStash
 
@@ -45,10 +47,11 @@ def keep(owner, endpoint: str, path: str, form) -> FormStash:
     fields = [[name, value] for name, value in form.items(multi=True) if name not in NOT_COPIED]
     stash = FormStash(token=secrets.token_urlsafe(32), user_id=owner.id, endpoint=endpoint, path=path[:255],
                       fields=fields, created_at=now,
-                      expires_at=now + timedelta(hours=current_app.config["RESUME_HOURS"]))
+                      expires_at=now + timedelta(hours=current_app.config["KEPT_FORM_HOURS"]))
     db.session.add(stash)
     db.session.flush()
     audit.record(owner, "form_kept", "form_stash", stash.id, details={"endpoint": endpoint, "count": len(fields)})
+    db.session.commit()
     return stash
 
 
@@ -67,7 +70,7 @@ def take_up(user, token: str, path: str | None = None) -> FormStash | None:
     """Claim a kept form for showing it again; it is deleted once it was sent successfully."""
     stash = claim(user, token, path)
     if stash is not None:
-        session["resume"] = {"token": stash.token, "path": stash.path}
+        session["kept_form"] = {"token": stash.token, "path": stash.path}
     return stash
 
 
@@ -103,12 +106,34 @@ def purge_expired(now=None) -> int:
     return result.rowcount or 0
 
 
-def purge_for(user_ids=(), paths=()) -> int:
-    """Delete kept forms of these users, or sent to these pages or below them (erasure)."""
+def _matching(user_ids=(), paths=()):
     conditions = [FormStash.user_id.in_(list(user_ids))] if user_ids else []
     for path in paths:
         conditions += [FormStash.path == path, FormStash.path.startswith(path.rstrip("/") + "/")]
-    if not conditions:
+    return or_(*conditions) if conditions else false()
+
+
+def purge_for(user_ids=(), paths=()) -> int:
+    """Delete kept forms of these users, or sent to these pages or below them (erasure)."""
+    if not user_ids and not paths:
         return 0
-    result = db.session.execute(delete(FormStash).where(or_(*conditions)))
+    result = db.session.execute(delete(FormStash).where(_matching(user_ids, paths)))
     return result.rowcount or 0
+
+
+def _participant_pages(participant) -> dict:
+    return {"user_ids": [participant.user_id],
+            "paths": [f"/canvas/{participant.id}", f"/participants/{participant.id}"]}
+
+
+def count_for_participant(participant) -> int:
+    """Kept forms a participant's erasure will delete: theirs, and any sent to pages about them."""
+    return db.session.scalar(select(func.count()).select_from(FormStash)
+                             .where(_matching(**_participant_pages(participant)))) or 0
+
+
+@erases("form_stash.fields", "form_stash.path")
+def _erase_kept_forms(participant, **_context) -> list[str]:
+    """Erasure: kept forms of the person, or sent to pages about them, are deleted."""
+    return ["kept_forms"] if purge_for(**_participant_pages(participant)) else []
+

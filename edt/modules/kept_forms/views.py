@@ -20,15 +20,15 @@ from flask_wtf.csrf import CSRFError
 from edt.clock import TIMEZONE
 from edt import sessions
 from edt.extensions import db
-from edt.modules.accounts.forms import ConfirmForm
+from edt.forms import ConfirmForm
 from edt.modules.accounts.models import User
 from edt.security import ALL_ROLES, role_required, scoped_or_404
 
 from . import services
 
-bp = Blueprint("resume", __name__, url_prefix="/resume")
+bp = Blueprint("kept_forms", __name__, url_prefix="/kept-forms")
 
-# Pages that show a kept form themselves, pre-filled, when opened with ?resume=<token>.
+# Pages that show a kept form themselves, pre-filled, when opened with ?kept=<token>.
 PREFILLED = frozenset({"attendance.mark"})
 
 
@@ -57,11 +57,10 @@ def keep_for_after_login():
     if owner is None:
         return None
     stash = services.keep(owner, request.endpoint, request.path, request.form)
-    db.session.commit()
     flash(_("You were logged out, so this was not saved yet. Log in again: what you sent is kept, "
             "and you can send it again."), "warn")
     login = "accounts.participant_login" if owner.is_participant else "accounts.login"
-    return redirect(url_for(login, next=url_for("resume.review", token=stash.token)))
+    return redirect(url_for(login, next=url_for("kept_forms.review", token=stash.token)))
 
 
 @bp.app_errorhandler(CSRFError)
@@ -79,10 +78,9 @@ def _stale_form(error):
             response = keep_for_after_login()
         elif services.keepable(request.endpoint, request.form, request.files):
             stash = services.keep(current_user, request.endpoint, request.path, request.form)
-            db.session.commit()
             flash(_("This form was opened before your latest login, so it was not saved yet. Check it "
                     "and send it again."), "warn")
-            response = redirect(url_for("resume.review", token=stash.token))
+            response = redirect(url_for("kept_forms.review", token=stash.token))
         else:
             response = None
         if response is not None:
@@ -96,11 +94,11 @@ def _sent_again(response):
     """Once a kept form was sent again and saved (a redirect after the POST), delete it."""
     if request.method != "POST":  # the session is not even read for other requests
         return response
-    kept = session.get("resume")
+    kept = session.get("kept_form")
     if (kept and response.status_code in (302, 303) and request.path == kept.get("path")
             and current_user.is_authenticated):
         services.finish(current_user, kept.get("token", ""))
-        session.pop("resume", None)
+        session.pop("kept_form", None)
     return response
 
 
@@ -110,9 +108,9 @@ def review(token):
     stash = scoped_or_404(services.take_up(current_user, token), target_type="form_stash", target_id=None,
                           actor=current_user)
     if stash.endpoint in PREFILLED:
-        return redirect(f"{stash.path}?resume={stash.token}")
+        return redirect(f"{stash.path}?kept={stash.token}")
     sent = stash.created_at if stash.created_at.tzinfo else stash.created_at.replace(tzinfo=timezone.utc)
-    return render_template("resume/review.html", stash=stash, typed=services.typed_values(stash),
+    return render_template("kept_forms/review.html", stash=stash, typed=services.typed_values(stash),
                            sent_at=sent.astimezone(TIMEZONE).strftime("%H:%M"), form=ConfirmForm())
 
 
@@ -123,6 +121,6 @@ def discard(token):
                           actor=current_user)
     if ConfirmForm().validate_on_submit():
         services.discard(current_user, stash)
-        session.pop("resume", None)
+        session.pop("kept_form", None)
         flash(_("Thrown away. Nothing was saved."), "ok")
     return redirect(url_for("site.home"))
