@@ -117,6 +117,8 @@ class Config:
     CERTIFICATE_CANVAS_STATUS = _env("EDT_CERT_CANVAS_STATUS", "submitted")  # or "approved"
     CERTIFICATE_COUNT_EXCUSED = _env("EDT_CERT_COUNT_EXCUSED", "0").lower() in ("1", "true", "yes")
     CERTIFICATE_SIGNATORIES = _signatories(_env("EDT_CERT_SIGNATORIES"))
+    # A certificate may also need the Day 10 test taken (never passed: the test is no gate).
+    ASSESSMENT_POST_TEST_REQUIRED = _env("EDT_CERT_POST_TEST_REQUIRED", "0").lower() in ("1", "true", "yes")
     VERIFY_RATE_LIMIT = int(_env("EDT_VERIFY_RATE_LIMIT", 30))
     VERIFY_NAME_CHECKS_PER_DAY = int(_env("EDT_VERIFY_NAME_CHECKS_PER_DAY", 5))
     VERIFY_NAME_CHECKS_PER_ADDRESS = int(_env("EDT_VERIFY_NAME_CHECKS_PER_ADDRESS", 20))

@@ -71,3 +71,9 @@ facilitators_assigning = _signals.signal("facilitators-assigning")
 # `serial=` when one was typed): a receiver that knows the code returns the page to show (the
 # trainers module: a facilitator credential's status and dates), the others return None.
 verification_requested = _signals.signal("verification-requested")
+
+# The certificate rule asks the modules above it for extra conditions (sent with the list of
+# enrolments whose standing is computed): each receiver returns {enrolment id: (met, words)};
+# a person is eligible only when every condition returned for them is met. The assessments
+# module answers when a post-test is required (ASSESSMENT_POST_TEST_REQUIRED, default off).
+certificate_conditions = _signals.signal("certificate-conditions")

@@ -1,6 +1,7 @@
 """The demo story for `flask --app edt seed-demo`: every feature populated with realistic records,
 built with the recipes in edt/demo/builders.py. All names are invented. Never loaded in
 production (its logins are public)."""
+import random
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -9,10 +10,13 @@ from edt import audit
 from edt.clock import today
 from edt.demo.builders import business_plan, certifiable_batch, days_in_order, finished_batch, mark_attendance
 from edt.extensions import db
-from edt.instruments import instruments
+from edt.instruments import DONT_KNOW, instruments
 from edt.modules.accounts import services as accounts
 from edt.modules.accounts.models import User
+from edt.modules.assessments import queries as assessment_queries
+from edt.modules.assessments import services as assessments
 from edt.modules.attendance import services as attendance
+from edt.modules.attendance.models import AttendanceMark
 from edt.modules.attendance.services import Entry
 from edt.modules.batches.models import Batch
 from edt.modules.batches import queries as batch_queries
@@ -50,10 +54,11 @@ def seed() -> dict:
                                    consent_date=date(YEAR, 1, 12), pin=DEMO_PIN, year=YEAR)
     db.session.commit()
     seed_trainers(trainer, khulna, jashore, facilitator, facilitator2)
-    seed_certificates(trainer, khulna, facilitator)
-    seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)
+    finished = seed_certificates(trainer, khulna, facilitator)["certificate_batch"]
+    running = seed_batches(trainer, khulna, jashore, facilitator, facilitator2, first, second)["running"]
     seed_canvases(trainer, facilitator, facilitator2, first, second)
-    seed_reports(trainer)
+    others = seed_reports(trainer)
+    seed_assessments([finished, *others], running)
     seed_privacy(trainer, facilitator, khulna, first)
     followup_demo.seed(trainer, khulna, facilitator, first)
     seed_batch_observation(trainer, facilitator)
@@ -403,6 +408,59 @@ def seed_reports(trainer) -> list:
         certificates.issue_all_eligible(trainer, batch)
         finished.append(batch)
     return finished
+
+
+# --- tests --------------------------------------------------------------------------------------------
+
+# How hard each skill is before and after the ten days (chance of a right answer for an average
+# person): loans stay hard (flat against declining interest), records and marketing are learned well.
+SKILL_CHANCES = {"costing": (0.35, 0.75), "pricing": (0.4, 0.8), "break-even": (0.2, 0.6), "records": (0.3, 0.85),
+                 "loans": (0.25, 0.45), "marketing": (0.55, 0.85), "risk": (0.45, 0.8), "law": (0.3, 0.65),
+                 "planning": (0.3, 0.7)}
+
+
+def _demo_answer(item, chance: float, roll: float, roll2: float) -> str:
+    """A believable answer: right with `chance`, else "don't know" or a wrong one."""
+    if item.type == "oral":
+        return str(2 if roll < chance * 0.7 else 1 if roll < chance + 0.2 else 0)
+    if roll < chance:
+        return str(item.answer) if item.type == "number" else item.answer
+    if roll2 < 0.4:
+        return DONT_KNOW
+    if item.type == "number":
+        return str(item.answer * 2)
+    if item.type == "yes_no":
+        return "no" if item.answer == "yes" else "yes"
+    return [o.card for o in item.options if o.card != item.answer][int(roll2 * 10) % 2]
+
+
+def seed_assessments(finished_batches, running) -> None:
+    """The finished batches: the Day 1 and Day 10 tests for everyone still in them, typed in from
+    their answer sheets. The running batch: the Day 1 test of everyone present on Day 1, given
+    aloud."""
+    rng = random.Random(17)
+    forms = instruments().forms
+
+    def take(batch, person, stage, ability):
+        form = forms[person.form_for(stage)]
+        sent = {}
+        for item in form.items:
+            before, after = SKILL_CHANCES[item.skill]
+            chance = min(0.95, max(0.05, (before if stage == "pre" else after) + ability))
+            sent[item.id] = _demo_answer(item, chance, rng.random(), rng.random())
+        assessments.save_sheet(batch.facilitators[0], batch, person.participant.id, stage, sent)
+
+    for batch in finished_batches:
+        for person in assessment_queries.batch_people(batch, active_only=True):
+            ability = rng.uniform(-0.15, 0.15)
+            take(batch, person, "pre", ability)
+            take(batch, person, "post", ability)
+    day_one = running.days[0]
+    present = set(db.session.scalars(select(AttendanceMark.enrolment_id).where(
+        AttendanceMark.training_day_id == day_one.id, AttendanceMark.status.in_(("present", "late")))))
+    for person in assessment_queries.batch_people(running, active_only=True):
+        if person.enrolment.id in present:
+            take(running, person, "pre", rng.uniform(-0.15, 0.15))
 
 
 # --- data protection --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ only place that imports a `views` module. Adding a module: docs/architecture.md.
 from edt.extensions import login_manager
 from edt.modules.accounts import cli as accounts_cli
 from edt.modules.accounts import views as accounts
+from edt.modules.assessments import views as assessments
 from edt.modules.attendance import views as attendance
 from edt.modules.batches import cli as batches_cli
 from edt.modules.batches import views as batches
@@ -23,7 +24,8 @@ from edt.modules.site import views as site
 from edt.modules.trainers import views as trainers
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
-              attendance.bp, certificates.bp, followup.bp, trainers.bp, reports.bp, kept_forms.bp, privacy.bp]
+              attendance.bp, certificates.bp, assessments.bp, followup.bp, trainers.bp, reports.bp, kept_forms.bp,
+              privacy.bp]
 
 # Each module's flask commands (its cli.py), added to `flask --app edt`.
 COMMANDS = [*accounts_cli.COMMANDS, *batches_cli.COMMANDS, *privacy_cli.COMMANDS]

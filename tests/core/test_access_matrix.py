@@ -151,6 +151,18 @@ MATRIX = {
     "reports.batch": row("GET", "/reports/batch/{batch_id}", R, 403, 200, 404, 200),
     "reports.batch_csv": row("GET", "/reports/batch/{batch_id}/export.csv?kind=attendance", R, 403, 200, 404, 200),
     "reports.batch_xlsx": row("GET", "/reports/batch/{batch_id}/export.xlsx", R, 403, 200, 404, 200),
+    # tests (assessments): a batch's facilitators record and see its tests, master trainers all,
+    # a participant only their own page; world.participant takes form A on Day 1 (alone in the batch).
+    "assessments.index": row("GET", "/assessments/", R, 403, 200, 200, 200),
+    "assessments.export": row("GET", "/assessments/report.csv?by=gender", R, 403, 200, 200, 200),
+    "assessments.batch": row("GET", "/assessments/batches/{batch_id}", R, 403, 200, 404, 200),
+    "assessments.batch_export": row("GET", "/assessments/batches/{batch_id}/results.xlsx", R, 403, 200, 404, 200),
+    "assessments.sheets": row("GET", "/assessments/batches/{batch_id}/pre/sheets", R, 403, 200, 404, 200),
+    "assessments.record": row("POST", "/assessments/batches/{batch_id}/pre/A/record", R, 403, R, 404, R,
+                              data={"item": "costing-1", "person": "{participant_id}", "answer": "dont_know"}),
+    "assessments.enter": row("GET", "/assessments/batches/{batch_id}/pre/people/{participant_id}",
+                             R, 403, 200, 404, 200),
+    "assessments.mine": row("GET", "/assessments/mine", R, 200, 403, 403, 403),
     # data protection: the audit log and erasure are for master trainers; a kept form
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from edt.inputs import CONTROL_CHARACTERS, HUGE_NUMBER
+from edt.instruments import instruments
 from edt.backup import fingerprint
 from edt.extensions import db
 from edt.forms import FIRST_DAY, LAST_DAY
@@ -154,6 +155,9 @@ def _observation_form(ids):
         key = criterion.id.replace("-", "_")
         form.update({f"score_{key}": "3", f"note_{key}": ""})
     return form
+def _sheet_form(ids):
+    sent = {f"i-{item.id}": "dont_know" for item in instruments().forms["A"].items}
+    return {**sent, "then": "batch"}
 
 
 CSV = "full_name,gender,birth_year,phone\nরহিমা খাতুন,woman,1990,01712345678\n"
@@ -257,6 +261,11 @@ SPECS = [
     Spec("certificates.reissue", "/certificates/{certificate_id}/reissue", {}, roles=MT_ONLY, examples=10),
     Spec("certificates.withdraw", "/certificates/{certificate_id}/withdraw", {}, roles=MT_ONLY, examples=10),
     Spec("certificates.verify_code", "/verify/{certificate_code}", {"name": "Rahela Begum"}, roles=("anon",)),
+    # tests (assessments): one answer given aloud, a whole answer sheet typed in
+    Spec("assessments.record", "/assessments/batches/{batch_id}/pre/A/record",
+         {"item": "costing-1", "person": "{participant_id}", "answer": "dont_know", "number": ""}, examples=30),
+    Spec("assessments.enter", "/assessments/batches/{batch_id}/pre/people/{participant_id}", _sheet_form,
+         examples=30),
     # data protection
     Spec("privacy.erase", "/privacy/participants/{spare_participant_id}/erase", {"code": "{spare_code}"},
          roles=MT_ONLY),
@@ -301,6 +310,7 @@ SPECS = [
     Spec("batches.index", "/batches/", {"q": "KHU", "status": "running", "page": "1"}, method="GET"),
     Spec("canvas.index", "/canvas/", {"q": "KHU", "status": "draft", "page": "1"}, method="GET"),
     Spec("certificates.index", "/certificates/", {"page": "1"}, method="GET", examples=10),
+    Spec("assessments.index", "/assessments/", {"by": "gender"}, method="GET", examples=10),
     Spec("curriculum.search", "/curriculum/search", {"q": "price"}, method="GET", roles=("participant",)),
     Spec("certificates.verify", "/verify", {"serial": "EDT-2026-000001", "code": "{certificate_code}"},
          method="GET", roles=("anon",)),

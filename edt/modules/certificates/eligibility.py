@@ -19,6 +19,7 @@ from edt.modules.attendance import queries as attendance
 from edt.modules.batches.models import Batch, Enrolment
 from edt.modules.canvas.models import Canvas, CanvasStatus
 from edt.modules.participants.models import Participant
+from edt.signals import certificate_conditions
 
 from . import queries
 from .models import Certificate, CertificateStatus
@@ -122,6 +123,11 @@ def standings(batch: Batch) -> list[Standing]:
     for certificate in queries.batch_certificates(batch):
         certificates.setdefault(certificate.enrolment_id, []).append(certificate)
     total = len(batch.days) or 10
+    # Conditions of the modules above (a post-test taken, when configured): all must be met.
+    extra: dict[int, list] = {}
+    for _receiver, answer in certificate_conditions.send(batch, enrolments=enrolments):
+        for enrolment_id, condition in (answer or {}).items():
+            extra.setdefault(enrolment_id, []).append(condition)
     rows = []
     for enrolment in enrolments:
         summary = summaries.get(enrolment.id)
@@ -135,8 +141,10 @@ def standings(batch: Batch) -> list[Standing]:
             reasons.insert(0, str(_l("left the batch")))
         if enrolment.participant.erased_at is not None:
             reasons.insert(0, str(_l("data erased")))
+        conditions = extra.get(enrolment.id, [])
+        reasons += [words for _met, words in conditions]
         eligible = (days_ok and plan_ok and enrolment.status == "active"
-                    and enrolment.participant.erased_at is None)
+                    and enrolment.participant.erased_at is None and all(met for met, _words in conditions))
         mine = certificates.get(enrolment.id, [])
         valid = next((c for c in mine if c.status == CertificateStatus.VALID), None)
         rows.append(Standing(enrolment=enrolment, attended=attended, total_days=total,
