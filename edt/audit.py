@@ -32,10 +32,33 @@ def init_app(app) -> None:
     @app.after_request
     def _commit_audit_rows(response):
         session = db.session
-        if session.new and not session.dirty and not session.deleted and all(
-                isinstance(obj, AuditEvent) for obj in session.new):
+        if session.info.get(AUDIT_ROWS) and not session.info.get(OTHER_WRITES) and not _other_changes(session):
             session.commit()
         return response
+
+
+AUDIT_ROWS, OTHER_WRITES = "edt_audit_rows", "edt_other_writes"  # keys in the session's info
+
+
+def _other_changes(session) -> bool:
+    """Does the session hold unsaved changes besides audit rows?"""
+    return (any(not isinstance(obj, AuditEvent) for obj in session.new) or bool(session.deleted)
+            or any(session.is_modified(obj) for obj in session.dirty if not isinstance(obj, AuditEvent)))
+
+
+@event.listens_for(Session, "before_flush")
+def _note_other_writes(session, flush_context, instances):
+    """An autoflush (a query run after an audit row was added) sends the row to the database
+    before the request ends: remember whether anything besides audit rows went with it."""
+    if _other_changes(session):
+        session.info[OTHER_WRITES] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args):
+    session.info.pop(AUDIT_ROWS, None)
+    session.info.pop(OTHER_WRITES, None)
 
 
 def record(actor, action: str, target_type: str | None = None, target_id=None, *,
@@ -54,6 +77,7 @@ def record(actor, action: str, target_type: str | None = None, target_id=None, *
         at=utcnow(),
     )
     db.session.add(event_row)
+    db.session.info[AUDIT_ROWS] = True
     if commit:
         db.session.commit()
     return event_row

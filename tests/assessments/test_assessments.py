@@ -5,7 +5,6 @@ the participant's own page, the certificate option and erasure."""
 import csv
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from flask import current_app
@@ -13,7 +12,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from edt.audit import AuditEvent
-from edt.clock import today
 from edt.extensions import db
 from edt.instruments import DONT_KNOW, instruments
 from edt.modules.assessments import queries, services

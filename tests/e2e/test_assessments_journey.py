@@ -9,7 +9,7 @@ from edt.modules.assessments import queries
 from edt.modules.assessments.models import Answer
 
 from ..factories import PASSWORD, enrol, make_batch, make_participant
-from .conftest import CHROMIUM_ARGS, screenshot, staff_login
+from .conftest import screenshot, staff_login
 
 
 def test_an_oral_test_for_five_people_one_tap_per_answer(server, browser, world):

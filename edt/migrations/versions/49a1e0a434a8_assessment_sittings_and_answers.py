@@ -4,7 +4,7 @@ One sitting per participant and stage; an answer is never changed in place (a co
 version), and a partial unique index keeps one current answer per question.
 
 Revision ID: 49a1e0a434a8
-Revises: 030df3113017
+Revises: 9e1d8041e527
 Create Date: 2026-12-01 13:30:56.788918
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '49a1e0a434a8'
-down_revision = '030df3113017'
+down_revision = '9e1d8041e527'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Trainers: ToT events, their days, trainees and marks; observations; facilitator credentials and their history.
 
 Revision ID: 9e1d8041e527
-Revises: 030df3113017
+Revises: 526ef558f511
 Create Date: 2026-12-01 13:31:02.625460
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9e1d8041e527'
-down_revision = '030df3113017'
+down_revision = '526ef558f511'
 branch_labels = None
 depends_on = None
 

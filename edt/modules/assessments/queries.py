@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from edt.extensions import db
-from edt.instruments import SKILLS, assign_forms, instruments
+from edt.instruments import assign_forms, instruments
 from edt.modules.accounts.models import Partner, User
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment, batch_facilitator

@@ -8,7 +8,6 @@ from flask_login import current_user
 from edt import audit
 from edt.cards import cards as card_library
 from edt.cards import symbols
-from edt.errors import attach
 from edt.extensions import db
 from edt.instruments import DONT_KNOW, SKILLS
 from edt.modules.batches.queries import batch_for

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from edt.extensions import db
 from edt.modules.accounts.models import User
-from edt.modules.attendance.services import summaries
+from edt.modules.attendance.queries import summaries
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas
 from edt.modules.certificates.models import Certificate

@@ -23,7 +23,7 @@ from edt.modules.attendance.services import Entry
 from edt.modules.batches.queries import batch_for
 from edt.modules.batches.services import BatchError, working_dates
 from edt.modules.certificates.services import new_code
-from edt.security import Role
+from edt.security import Role, require
 from edt.signals import facilitators_assigning
 
 from . import queries
@@ -40,8 +40,8 @@ class TrainerError(RuleError):
 
 
 def _require_master(actor) -> None:
-    if actor is None or actor.role != Role.MASTER_TRAINER:
-        raise TrainerError(_l("Only master trainers manage trainings of trainers and credentials."))
+    require(actor, Role.MASTER_TRAINER, error=TrainerError,
+            message=_l("Only master trainers manage trainings of trainers and credentials."))
 
 
 def _clean(text: str | None, limit: int, field: str, message) -> str:

@@ -21,7 +21,8 @@ from edt.instruments import instruments
 from edt.modules.accounts.models import Partner
 from edt.modules.attendance.forms import AttendanceForm
 from edt.modules.attendance.models import LETTERS
-from edt.modules.attendance.services import AttendanceError, parse_entries
+from edt.modules.attendance.forms import parse_entries
+from edt.modules.attendance.services import AttendanceError
 from edt.modules.batches.services import BatchError
 from edt.security import STAFF, Role, role_required
 from edt.signals import verification_requested
