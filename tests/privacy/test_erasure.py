@@ -234,6 +234,12 @@ NOT_PERSONAL = {
     # follow-ups: statuses and answers chosen from lists, kept for the outcome counts (as the plan's figures are)
     "follow_up.stage", "follow_up.status", "follow_up.method", "follow_up.works_now", "follow_up.income_range",
     "follow_up.loan_source", "follow_up.support_since", "follow_up.needs", "support_given.kind",
+    # trainers: records about staff (ToTs, observations of their sessions, credentials), never about
+    # participants; they are kept and ended with the staff account, not by a participant's erasure
+    "credential.code", "credential.reason", "credential.serial", "credential.status", "credential_change.from_status",
+    "credential_change.kind", "credential_change.reason", "credential_change.to_status", "observation.note",
+    "observation.scores", "observation.session", "tot_day.guide_slug", "tot_event.kind", "tot_event.title",
+    "tot_event.venue", "tot_mark.note", "tot_mark.status",
 }
 
 
