@@ -150,26 +150,34 @@ def _signatures(c: PdfCanvas, styles, signatories, y_line: float) -> None:
             y -= height
 
 
+def draw_heading(c: PdfCanvas, styles, title: str, title_bn: str, holder_name: str, *, title_size: int) -> float:
+    """The frame, the English and Bangla titles and "This is to certify that" the holder, as
+    every paper of the programme has them (certificates and facilitator credentials). Returns
+    the height of the line under the holder's name."""
+    w, h = PAGE
+    _frame(c)
+    c.setFillColor(GREEN)
+    c.setFont("Times-Bold", title_size)
+    c.drawCentredString(w / 2, h - 112, title)
+    _centre(c, pdffonts.paragraph(title_bn, styles["title_bn"]), h - 120)
+    c.setStrokeColor(GOLD)
+    c.setLineWidth(1)
+    c.line(w / 2 - 90, h - 148, w / 2 + 90, h - 148)
+    c.setFillColor(MUTED)
+    c.setFont("Helvetica-Oblique", 13)
+    c.drawCentredString(w / 2, h - 180, "This is to certify that")
+    bottom = _name(c, styles, holder_name, h - 192)
+    c.setStrokeColor(GOLD)
+    c.setLineWidth(0.8)
+    c.line(w / 2 - 230, bottom - 6, w / 2 + 230, bottom - 6)
+    return bottom
+
+
 def draw_page(c: PdfCanvas, certificate, styles=None) -> None:
     """One certificate on the current page of `c`."""
     styles = styles or _styles()
     w, h = PAGE
-    _frame(c)
-    c.setFillColor(GREEN)
-    c.setFont("Times-Bold", 36)
-    c.drawCentredString(w / 2, h - 112, TITLE)
-    _centre(c, pdffonts.paragraph(TITLE_BN, styles["title_bn"]), h - 120)
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(1)
-    c.line(w / 2 - 90, h - 148, w / 2 + 90, h - 148)
-
-    c.setFillColor(MUTED)
-    c.setFont("Helvetica-Oblique", 13)
-    c.drawCentredString(w / 2, h - 180, "This is to certify that")
-    bottom = _name(c, styles, certificate.holder_name, h - 192)
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(0.8)
-    c.line(w / 2 - 230, bottom - 6, w / 2 + 230, bottom - 6)
+    bottom = draw_heading(c, styles, TITLE, TITLE_BN, certificate.holder_name, title_size=36)
 
     c.setFillColor(MUTED)
     c.setFont("Helvetica-Oblique", 13)

@@ -8,8 +8,8 @@ from datetime import date
 from reportlab.lib.enums import TA_CENTER
 
 from edt import pdffonts
-from edt.modules.certificates.pdf import (GOLD, GREEN, INK, MUTED, PAGE, QR_SIZE, _centre, _frame, _name, _qr, _seal,
-                                          _signatures, _styles, long_date)
+from edt.modules.certificates.pdf import (GREEN, INK, MUTED, PAGE, QR_SIZE, _centre, _qr, _seal,
+                                          _signatures, _styles, draw_heading, long_date)
 
 TITLE = "Facilitator Credential"
 TITLE_BN = "প্রশিক্ষকের সনদ"
@@ -37,21 +37,7 @@ def render(paper: CredentialPaper) -> bytes:
                                title=f"Facilitator credential {paper.serial}", organisation=paper.organisation)
     c.setDateFormatter(lambda *_parts: f"D:{paper.certified_on:%Y%m%d}000000+06'00'")
     w, h = PAGE
-    _frame(c)
-    c.setFillColor(GREEN)
-    c.setFont("Times-Bold", 34)
-    c.drawCentredString(w / 2, h - 112, TITLE)
-    _centre(c, pdffonts.paragraph(TITLE_BN, styles["title_bn"]), h - 120)
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(1)
-    c.line(w / 2 - 90, h - 148, w / 2 + 90, h - 148)
-    c.setFillColor(MUTED)
-    c.setFont("Helvetica-Oblique", 13)
-    c.drawCentredString(w / 2, h - 180, "This is to certify that")
-    bottom = _name(c, styles, paper.holder_name, h - 192)
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(0.8)
-    c.line(w / 2 - 230, bottom - 6, w / 2 + 230, bottom - 6)
+    bottom = draw_heading(c, styles, TITLE, TITLE_BN, paper.holder_name, title_size=34)
     c.setFillColor(GREEN)
     c.setFont("Helvetica-Bold", 14)
     c.drawCentredString(w / 2, bottom - 32, ROLE)
