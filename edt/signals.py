@@ -19,7 +19,7 @@ staff_reach_changed = _signals.signal("staff-reach-changed")
 participant_erased = _signals.signal("participant-erased")
 
 # What the receivers of participant_erased cover, "table.column", registered when each module's
-# services.py is imported (the registry imports every module): tests/test_erasure.py fails when a
+# services.py is imported (the registry imports every module): tests/privacy/test_erasure.py fails when a
 # model has a text column that no receiver covers and that is not listed there as not personal.
 _erased_columns: dict[str, str] = {}
 
