@@ -100,7 +100,7 @@ def sheet(day_id):
     day = batch_queries.day_for(current_user, day_id)
     enrolments = [e for e in queries.day_roster(day)
                   if e.status == EnrolmentStatus.ACTIVE or e.ended_on >= day.date]
-    from . import pdf  # ReportLab loads on the first PDF, not in every worker (memory)
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     data = pdf.sign_in_sheet(day, enrolments,
                              facilitators=[f.display_name or f.username for f in day.batch.facilitators])
     audit.record(current_user, "signin_sheet_exported", "training_day", day.id, details={"rows": len(enrolments)})

@@ -381,7 +381,7 @@ def download(participant_id):
     participant, canvas = _load(participant_id)
     plan_row = queries.plan_of(canvas)
     figures = planning.compute(planning.from_model(plan_row))
-    from . import pdf  # ReportLab loads on the first PDF, not in every worker (memory)
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     body = pdf.render(participant, canvas, figures, blocks=_blocks(canvas), locale=str(get_locale() or "en"))
     audit.record(current_user, "canvas_pdf", "canvas", canvas.id, commit=True)
     return Response(body, mimetype="application/pdf", headers={

@@ -104,7 +104,7 @@ def credential_pdf(user_id):
     state = services.standings([person.id])[person.id]
     if credential is None or credential.serial is None or state.status != CredentialStatus.CERTIFIED:
         abort(404)
-    from . import pdf  # ReportLab loads on the first PDF, not in every worker (memory)
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     paper = pdf.CredentialPaper(
         serial=credential.serial, grouped_code=credential.grouped_code,
         holder_name=person.display_name or person.username,
