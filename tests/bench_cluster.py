@@ -71,14 +71,18 @@ http {{
 """
 
 
-def _wait_for(port: int, seconds: float = 30) -> None:
+def _wait_for(port: int, seconds: float = 120) -> None:
+    """Until /healthz answers 200 (a worker has booted and reaches the database)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-            return
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.2)
     raise SystemExit(f"nothing answers on port {port}")
 
 
@@ -89,14 +93,34 @@ def _gunicorn(port: int, env: dict) -> subprocess.Popen:
     return process
 
 
+def _group_alive(group: int) -> bool:
+    """Is any process of the group still running (zombies, already dead, do not count)?"""
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
+
+
 def _request(port: int, method: str, path: str, cookie: str = "", body: dict | None = None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Cookie": cookie} if cookie else {}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     connection.request(method, path, body=urlencode(body) if body is not None else None, headers=headers)
     response = connection.getresponse()
-    return response.status, dict(response.getheaders()), response.read().decode(errors="replace")
+    return response.status, Headers(response.getheaders()), response.read().decode(errors="replace")
+
+
+class Headers(dict):
+    """A response's headers by name, keeping every Set-Cookie in `raw`."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.raw = list(pairs)
 
 
 def _database() -> tuple[str, str | None]:
@@ -163,7 +187,7 @@ def check_throttle(a: int, b: int, who: str) -> bool:
     for n in range(7):
         port = a if n % 2 == 0 else b
         status, headers, page = _request(port, "GET", "/accounts/login")
-        cookie = "; ".join(f"{k}={v}" for k, v in _cookies(list(headers.items())).items())
+        cookie = "; ".join(f"{k}={v}" for k, v in _cookies(headers.raw).items())
         status, _h, page = _request(port, "POST", "/accounts/login", cookie,
                                     {"csrf_token": _token(page), "username": who, "password": "wrong-password-1234"})
         answers.append("wait" if "Too many attempts" in page else "failed" if "did not work" in page else str(status))
@@ -182,35 +206,40 @@ def check_verify(a: int, b: int, code: str) -> bool:
 
 def load_with_a_kill(proxy: int, a_port: int, env: dict, servers: dict, who: str, pairs: list, uri: str) -> bool:
     cookie = _login(proxy, "/accounts/login", {"username": who, "password": DEMO_PASSWORD})
+    status, headers, page = _request(proxy, "GET", f"/attendance/days/{pairs[0][0]}", cookie)
+    if status != 200 or "attendance-form" not in page:
+        print(f"4. the attendance page through nginx answers {status} {headers.get('Location', '')}: FAIL")
+        return False
+    # The page put the session's CSRF secret into the session cookie: send that cookie from now on
+    # (one token serves every day's form of this session).
+    jar = dict(part.split("=", 1) for part in cookie.split("; "))
+    jar.update(_cookies(headers.raw))
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    token = _token(page)
     queue = list(reversed(pairs))
     lock = threading.Lock()
     results = []  # (started, ended, status or error, pair, note, upstream)
-    stop = time.monotonic() + SECONDS
-    tokens = {}
+    began = time.monotonic()
+    stop = began + SECONDS
 
-    def token_for(day_id):
-        if day_id not in tokens:
-            tokens[day_id] = _token(_request(proxy, "GET", f"/attendance/days/{day_id}", cookie)[2])
-        return tokens[day_id]
+    done = threading.Event()
 
     def client(n):
-        while time.monotonic() < stop:
+        while not done.is_set():
             with lock:
                 if not queue:
                     return
                 day_id, enrolment_id, was_status, was_note = queue.pop()
             note = f"cluster-{secrets.token_hex(6)}"
-            try:
-                form = {"csrf_token": token_for(day_id), "row": enrolment_id, f"s-{enrolment_id}": "present",
-                        f"n-{enrolment_id}": note, f"ws-{enrolment_id}": was_status, f"wn-{enrolment_id}": was_note,
-                        f"pf-{enrolment_id}": ""}
-            except Exception as error:  # the page for the token failed: not a save, try the next pair
-                results.append((time.monotonic(), time.monotonic(), f"token: {error}", (day_id, enrolment_id), None, ""))
-                continue
+            form = {"csrf_token": token, "row": enrolment_id, f"s-{enrolment_id}": "present",
+                    f"n-{enrolment_id}": note, f"ws-{enrolment_id}": was_status, f"wn-{enrolment_id}": was_note,
+                    f"pf-{enrolment_id}": ""}
             started = time.monotonic()
             try:
                 status, headers, _page = _request(proxy, "POST", f"/attendance/days/{day_id}", cookie, form)
                 outcome, upstream = status, headers.get("X-Upstream", "")
+                if status == 302 and not headers.get("Location", "").endswith(f"/attendance/days/{day_id}"):
+                    outcome = f"302 to {headers.get('Location')}"  # not a save: the day page is the answer
             except Exception as error:
                 outcome, upstream = f"{type(error).__name__}", ""
             results.append((started, time.monotonic(), outcome, (day_id, enrolment_id), note, upstream))
@@ -222,9 +251,21 @@ def load_with_a_kill(proxy: int, a_port: int, env: dict, servers: dict, who: str
     killed_at = time.monotonic()
     os.killpg(servers["a"].pid, signal.SIGKILL)
     servers["a"].wait()
+    for _ in range(500):  # the workers hold the listening socket too: A is gone when its whole group is
+        try:
+            os.killpg(servers["a"].pid, 0)
+        except ProcessLookupError:
+            break
+        if not _group_alive(servers["a"].pid):
+            break
+        time.sleep(0.01)
+    dead_at = time.monotonic()  # the kill took effect between killed_at and dead_at
     time.sleep(SECONDS / 4)
     servers["a"] = _gunicorn(a_port, env)
     restarted_at = time.monotonic()
+    stop = max(stop, restarted_at + SECONDS / 3)  # the load runs on a while with A back
+    time.sleep(max(0.0, stop - time.monotonic()))
+    done.set()
     for thread in threads:
         thread.join()
 
@@ -240,18 +281,19 @@ def load_with_a_kill(proxy: int, a_port: int, env: dict, servers: dict, who: str
     engine.dispose()
     missing = [r for r in acknowledged if stored.get(r[3]) != r[4]]
     twice = [note for note, count in rows.items() if count > 1]
-    not_in_flight = [r for r in failed if not (r[0] <= killed_at <= r[1])]
+    not_in_flight = [r for r in failed if not (r[0] <= dead_at and r[1] >= killed_at)]
     by_server = {}
     for r in acknowledged:
         by_server[r[5]] = by_server.get(r[5], 0) + 1
     unacknowledged_rows = len(rows) - len(acknowledged)
     print(f"4. {CLIENTS} clients saving attendance through nginx for {SECONDS} s; A killed at "
-          f"{killed_at - (stop - SECONDS):.1f} s, started again at {restarted_at - (stop - SECONDS):.1f} s")
+          f"{killed_at - began:.2f} s (all its processes gone at {dead_at - began:.2f} s), answering again at {restarted_at - began:.1f} s, load until {stop - began:.1f} s")
     print(f"   saves sent: {len(results)}; acknowledged: {len(acknowledged)} "
           f"({', '.join(f'{k or chr(63)}: {v}' for k, v in sorted(by_server.items()))})")
     print(f"   rows found with a save's note: {len(rows)} (of them not acknowledged to the client: "
           f"{unacknowledged_rows}); acknowledged but missing or different: {len(missing)}; notes twice: {len(twice)}")
-    print(f"   errors seen: {len(failed)} ({', '.join(sorted({str(r[2]) for r in failed})) or 'none'}); "
+    print(f"   errors seen: {len(failed)} ({', '.join(sorted({str(r[2]) for r in failed})) or 'none'}; sent at "
+          f"{', '.join(f'{r[0] - began:.2f}' for r in failed)} s); "
           f"of them not in flight when A was killed: {len(not_in_flight)}")
     ok = (not missing and not twice and not not_in_flight and len(failed) <= CLIENTS and acknowledged
           and 0 <= unacknowledged_rows <= len(failed))
