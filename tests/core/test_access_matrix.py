@@ -123,6 +123,7 @@ MATRIX = {
     # Writes that succeed or are refused with a message redirect; a review of a draft is a 400.
     "canvas.index": row("GET", "/canvas/", R, R, 200, 200, 200),
     "canvas.view": row("GET", "/canvas/{canvas_participant_id}", R, 200, 200, 404, 200),
+    "canvas.queue": row("GET", "/canvas/queue/{batch_id}", R, 403, 200, 404, 200),
     "canvas.add_item": row("POST", "/canvas/{canvas_participant_id}/block/channels/add", R, R, R, 404, R,
                            data={"text": "At the school gate", "base": "1"}),
     "canvas.change_item": row("POST", "/canvas/{canvas_participant_id}/block/channels/items", R, R, R, 404, R,

@@ -27,8 +27,10 @@ def home():
                                enrolment=enrolment, batch_days=marks, today=today(),
                                my_plan=canvas_queries.home_card(participant) if participant else None,
                                certificates=certificate_queries.own_certificates(current_user))
+    waiting, waiting_batches = canvas_queries.waiting_by_batch(current_user)
     return render_template("site/staff_home.html", days=library().days,
-                           home=attendance_queries.staff_home(current_user), today=today())
+                           home=attendance_queries.staff_home(current_user), today=today(),
+                           waiting=waiting, waiting_batches=waiting_batches)
 
 
 @bp.route("/healthz")
