@@ -42,6 +42,7 @@ MATRIX = {
     # site
     "site.home": row("GET", "/", 200, 200, 200, 200, 200),
     "site.healthz": row("GET", "/healthz", 200, 200, 200, 200, 200),
+    "site.favicon": row("GET", "/favicon.ico", 200, 200, 200, 200, 200),
     # accounts
     "accounts.login": row("GET", "/accounts/login", 200, R, R, R, R),
     "accounts.participant_login": row("GET", "/accounts/login/participant", 200, R, R, R, R),

@@ -118,5 +118,11 @@ class Participant(db.Model):
         """False for people imported from a roster until a facilitator sets their PIN."""
         return not (self.user.password_hash or "").startswith("!")
 
+    @property
+    def tel(self) -> str:
+        """The phone number as a tel: link wants it (digits and a leading +), or "" when none."""
+        digits = "".join(c for c in (self.phone or "") if c.isdigit() and c.isascii())
+        return ("+" if (self.phone or "").strip().startswith("+") else "") + digits if digits else ""
+
     def __repr__(self):
         return f"<Participant {self.code}>"
