@@ -15,7 +15,7 @@ from edt import formats, pdffonts
 from edt.content import library
 
 ROWS_PER_PAGE = 25  # a full batch on one A4 page; the day page marks where a longer sheet's page 2 starts
-ROW_HEIGHT = 8.6 * mm  # 25 rows, the header and two blank rows fit one page; tall enough for a thumbprint
+ROW_HEIGHT = 8.2 * mm  # 25 rows, the header and two blank rows fit one page; tall enough for a thumbprint
 
 
 def sign_in_sheet(day, enrolments, *, facilitators: list[str] | None = None) -> bytes:
@@ -50,7 +50,7 @@ def sign_in_sheet(day, enrolments, *, facilitators: list[str] | None = None) -> 
     for number in range(len(enrolments) + 1, len(enrolments) + 3):  # two blank lines for late additions
         rows.append([str(number), "", "", "", ""])
     width = doc.width
-    table = Table(rows, colWidths=[8 * mm, 36 * mm, width - 8 * mm - 36 * mm - 58 * mm - 24 * mm, 58 * mm, 24 * mm],
+    table = Table(rows, colWidths=[8 * mm, 34 * mm, width - 8 * mm - 34 * mm - 52 * mm - 30 * mm, 52 * mm, 30 * mm],
                   rowHeights=[None] + [ROW_HEIGHT] * (len(rows) - 1), repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
@@ -64,8 +64,9 @@ def sign_in_sheet(day, enrolments, *, facilitators: list[str] | None = None) -> 
     story.append(pdffonts.paragraph(_("Facilitator%(names)s: signature ____________________   Date ____________",
                                       names=f" ({names})" if names else ""), base))
     story.append(Spacer(1, 2 * mm))
-    story.append(pdffonts.paragraph(_("Enter the marks afterwards on the day's attendance page. Keep this sheet "
-                                      "in a locked place: it holds names."), small))
+    story.append(pdffonts.paragraph(_("Enter the marks afterwards on the day's attendance page: open "
+                                      "\"Enter from paper\", its rows come in this order. Keep this sheet in a "
+                                      "locked place: it holds names."), small))
     doc.build(story, canvasmaker=pdffonts.canvas_maker(
         title=_("Sign-in sheet %(batch)s · Day %(n)d", batch=batch.code, n=day.number),
         organisation=batch.partner.name))

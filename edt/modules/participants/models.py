@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String
@@ -120,9 +121,11 @@ class Participant(db.Model):
 
     @property
     def tel(self) -> str:
-        """The phone number as a tel: link wants it (digits and a leading +), or "" when none."""
-        digits = "".join(c for c in (self.phone or "") if c.isdigit() and c.isascii())
-        return ("+" if (self.phone or "").strip().startswith("+") else "") + digits if digits else ""
+        """The phone number as a tel: link wants it: ASCII digits (a number typed in Bengali digits
+        too) and a leading +, or "" when there is none."""
+        phone = (self.phone or "").strip()
+        digits = "".join(str(unicodedata.digit(c)) for c in phone if c.isdigit())
+        return ("+" if phone.startswith("+") else "") + digits if digits else ""
 
     def __repr__(self):
         return f"<Participant {self.code}>"
