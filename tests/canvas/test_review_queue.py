@@ -99,15 +99,15 @@ def test_save_and_open_the_next_one_lands_on_the_next_waiting_canvas(client, log
     page = client.get(f"/canvas/{first.id}").get_data(as_text=True)
     assert 'id="review-next"' in page and "2 more waiting in " + batch.code in page
     response = review(client, first, "approve", then="next")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/canvas/{second.id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/canvas/{second.id}#canvas-title")
     assert status_of(first) == CanvasStatus.APPROVED
     response = review(client, second, "changes", "Add your prices, please.", then="next")
-    assert response.headers["Location"].endswith(f"/canvas/{third.id}")
+    assert response.headers["Location"].endswith(f"/canvas/{third.id}#canvas-title")
     assert status_of(second) == CanvasStatus.CHANGES_REQUESTED
     page = client.get(f"/canvas/{third.id}").get_data(as_text=True)
     assert 'id="review-next"' not in page and 'value="next" id="review-button"' in page  # the last one
     response = review(client, third, "approve", then="next")
-    assert response.headers["Location"].endswith(f"/canvas/queue/{batch.id}")
+    assert response.headers["Location"].endswith(f"/canvas/queue/{batch.id}#main")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"No more canvases are waiting for review in {batch.code}." in page and 'id="queue-empty"' in page
     # "Save the review" alone stays on the canvas.
@@ -115,7 +115,7 @@ def test_save_and_open_the_next_one_lands_on_the_next_waiting_canvas(client, log
     enrol(batch, [other])
     make_canvas(other, items={"channels": ["Market"]}, status="submitted")
     response = review(client, other, "approve")
-    assert response.headers["Location"].endswith(f"/canvas/{other.id}")
+    assert response.headers["Location"].endswith(f"/canvas/{other.id}#canvas-title")
 
 
 def test_asking_for_changes_without_a_comment_comes_back_at_the_comment_field(client, login, world):
@@ -126,7 +126,8 @@ def test_asking_for_changes_without_a_comment_comes_back_at_the_comment_field(cl
     response = review(client, person, "changes", "   ", then="next")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    form = page.split('id="review"')[1].split("</form>")[0]
+    assert 'id="review"' not in page  # the fragment finds nothing: the browser honours autofocus
+    form = page.split('id="review-title"')[1].split("</form>")[0]
     body = re.search(r"<textarea[^>]*name=\"body\"[^>]*>", form).group(0)
     assert "autofocus" in body and 'aria-invalid="true"' in body and 'aria-describedby="body-err"' in body
     assert '<p class="error" id="body-err">Write what to change, so the participant knows what to do.</p>' in form
@@ -135,7 +136,7 @@ def test_asking_for_changes_without_a_comment_comes_back_at_the_comment_field(cl
     assert db.session.scalar(select(CanvasComment).where(CanvasComment.body.like("%"))) is None
     # No decision at all: the first choice is focused, the message next to the choices.
     page = review(client, person, "").get_data(as_text=True)
-    form = page.split('id="review"')[1].split("</form>")[0]
+    form = page.split('id="review-title"')[1].split("</form>")[0]
     first_choice = re.search(r'<input[^>]*name="decision"[^>]*>', form).group(0)
     assert "autofocus" in first_choice and 'id="decision-err"' in form and form.count("autofocus") == 1
 

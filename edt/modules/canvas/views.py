@@ -267,13 +267,14 @@ def review(participant_id):
         else:
             flash(_("Approved. The canvas is now frozen.") if form.decision.data == "approve"
                   else _("Sent back with your comment."), "ok")
+            # Each redirect names its own fragment, or the browser would carry #review over.
             if batch is None:
-                return _to_canvas(participant)
+                return redirect(url_for("canvas.view", participant_id=participant.id, _anchor="canvas-title"))
             following = queries.next_waiting(current_user, batch.id, after=participant.id)
             if following is None:
                 flash(_("No more canvases are waiting for review in %(batch)s.", batch=batch.code), "ok")
-                return redirect(url_for("canvas.queue", batch_id=batch.id))
-            return redirect(url_for("canvas.view", participant_id=following.participant_id))
+                return redirect(url_for("canvas.queue", batch_id=batch.id, _anchor="main"))
+            return redirect(url_for("canvas.view", participant_id=following.participant_id, _anchor="canvas-title"))
     return _render_view(participant, canvas, 400, review_form=form)
 
 
