@@ -14,6 +14,7 @@ from flask import request
 
 YEAR = 31_536_000
 MIN_SIZE = 1024
+UNHASHED = {"site.favicon"}  # static files browsers ask for at a fixed URL
 COMPRESSIBLE = ("text/html", "text/css", "text/csv", "text/plain", "application/javascript", "text/javascript",
                 "image/svg+xml", "application/json", "application/manifest+json")
 
@@ -48,6 +49,8 @@ def install(app) -> None:
                 response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
             else:
                 response.headers["Cache-Control"] = "public, max-age=86400"
+        elif request.endpoint in UNHASHED and response.status_code == 200:  # /favicon.ico: a static file at a fixed URL
+            response.headers["Cache-Control"] = "public, max-age=86400"
         return _gzip(response)
 
 

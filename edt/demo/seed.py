@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from edt import audit
-from edt.clock import today
+from edt.clock import today, utcnow
 from edt.demo.builders import business_plan, certifiable_batch, days_in_order, finished_batch, mark_attendance
 from edt.extensions import db
 from edt.instruments import DONT_KNOW, instruments
@@ -255,6 +255,18 @@ ROKEYA_CANVAS = {  # poultry, sent for review
     "cost_structure": ["Chicks", "Feed", "Vaccines"],
     "revenue_streams": ["Tk 230 a bird"],
 }
+WAITING_CANVASES = (  # (name, business, notes, hours since sent): more canvases in the review queue
+    ("Hasina Khatun", "Hasina Goat Rearing", {
+        "value_propositions": ["Healthy Black Bengal goats for Eid"], "customer_segments": ["Neighbours", "Bazar traders"],
+        "key_resources": ["Two does and a shed"], "cost_structure": ["Feed", "Vaccines"],
+        "revenue_streams": ["Tk 9,000 a goat before Eid"]}, 30),
+    ("মুক্তা রানী", "মুক্তা হস্তশিল্প", {
+        "value_propositions": ["হাতে সেলাই করা নকশি কাঁথা"], "customer_segments": ["শহরের দোকান", "অনলাইন ক্রেতা"],
+        "channels": ["মেলায় স্টল"], "cost_structure": ["কাপড়", "সুতা"], "revenue_streams": ["প্রতি কাঁথা ১,৫০০ টাকা"]}, 20),
+    ("Beauty Akter", "Beauty Parlour at Home", {
+        "value_propositions": ["Bridal make-up at home, women only"], "customer_segments": ["Brides and their families"],
+        "key_resources": ["Mirror, chair, kit"], "revenue_streams": ["Tk 1,200 a bride"]}, 3),
+)
 SATHI_CANVAS = {  # a grocery corner, still a draft
     "value_propositions": ["মুদি দোকান: চাল, ডাল, তেল হাতের কাছে"],
     "customer_segments": ["আশেপাশের ৪০টি পরিবার"],
@@ -324,7 +336,16 @@ def seed_canvases(trainer, facilitator, facilitator2, rahima, shirin) -> dict:
             fixed=[plan.CostLine("Electricity for the shed", 250)],
             own_money=4000, loan_amount=4000, loan_rate=24, loan_months=6, loan_method="declining"), 0)
         canvases.submit(rokeya.user, coop, coop.revision)
+        coop.status_at = utcnow() - timedelta(hours=52)  # the longest waiting in the facilitator's queue
         result["rokeya"] = coop
+    for name, business, items, hours in WAITING_CANVASES:  # the rest of the review queue
+        person = by_name(name)
+        if person is None:
+            continue
+        waiting = fill(person, items, name=business)
+        canvases.submit(person.user, waiting, waiting.revision)
+        waiting.status_at = utcnow() - timedelta(hours=hours)
+    db.session.commit()
     if sathi is not None:  # a draft: the first notes and a plan with a price below cost to fix
         shop = fill(sathi, SATHI_CANVAS)
         canvases.save_plan(sathi.user, shop, plan.PlanInput(

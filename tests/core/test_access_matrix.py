@@ -42,6 +42,7 @@ MATRIX = {
     # site
     "site.home": row("GET", "/", 200, 200, 200, 200, 200),
     "site.healthz": row("GET", "/healthz", 200, 200, 200, 200, 200),
+    "site.favicon": row("GET", "/favicon.ico", 200, 200, 200, 200, 200),
     # accounts
     "accounts.login": row("GET", "/accounts/login", 200, R, R, R, R),
     "accounts.participant_login": row("GET", "/accounts/login/participant", 200, R, R, R, R),
@@ -123,6 +124,7 @@ MATRIX = {
     # Writes that succeed or are refused with a message redirect; a review of a draft is a 400.
     "canvas.index": row("GET", "/canvas/", R, R, 200, 200, 200),
     "canvas.view": row("GET", "/canvas/{canvas_participant_id}", R, 200, 200, 404, 200),
+    "canvas.queue": row("GET", "/canvas/queue/{batch_id}", R, 403, 200, 404, 200),
     "canvas.add_item": row("POST", "/canvas/{canvas_participant_id}/block/channels/add", R, R, R, 404, R,
                            data={"text": "At the school gate", "base": "1"}),
     "canvas.change_item": row("POST", "/canvas/{canvas_participant_id}/block/channels/items", R, R, R, 404, R,

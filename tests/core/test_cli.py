@@ -26,6 +26,12 @@ def test_seed_demo_creates_the_documented_logins_and_keeps_data_on_rerun(app, cl
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and db.session.scalar(select(func.count()).select_from(User)) == count
     assert runner.invoke(args=["seed-demo"]).exit_code != 0  # never on top of real data
+    # The demo facilitator's review queue is not empty: canvases wait in the batch they run.
+    from edt.modules.canvas.queries import waiting_by_batch
+
+    facilitator = db.session.scalar(select(User).where(User.username == "facilitator"))
+    waiting, batches = waiting_by_batch(facilitator)
+    assert waiting >= 4 and any(b["waiting"] >= 4 for b in batches)
     # The printed logins work.
     from tests.conftest import csrf_token
 

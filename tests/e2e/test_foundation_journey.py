@@ -5,6 +5,7 @@ from .conftest import screenshot, staff_login
 def test_facilitator_logs_in_opens_day_one_and_logs_out(server, phone, world):
     staff_login(phone, server, "fac", PASSWORD)
     assert phone.url.rstrip("/") == server
+    phone.click("header summary")  # on a phone the menu folds behind one button
     with phone.expect_navigation():
         phone.click("nav >> text=Curriculum")
     with phone.expect_navigation():

@@ -175,6 +175,9 @@ def participant_summary(participant: Participant) -> tuple[Enrolment | None, Sum
 
 # --- the attendance page -----------------------------------------------------------------------
 
+SHEET_ROWS = 25  # a full batch on one A4 sign-in sheet; the day page marks where a longer sheet's page 2 starts
+
+
 def day_roster(day: TrainingDay) -> list[Enrolment]:
     """Who belongs on a day's list: active enrolments, and people who left on or after that date
     (their earlier days stay editable). Participants are loaded in the same round trip."""

@@ -1,4 +1,5 @@
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,20 +39,25 @@ def _rows(enrolments, marks, *, prefill: bool, posted=None):
     return rows
 
 
-def _render_day(day, *, prefill=False, posted=None, error=None, status=200):
-    enrolments = queries.day_roster(day)
+def _render_day(day, *, prefill=False, posted=None, error=None, status=200, paper=False):
+    enrolments = queries.day_roster(day)  # the sign-in sheet's rows, in its order (queries.day_roster)
     marks = queries.day_marks(day)
     on_day = today()
     days = day.batch.days
+    rows = _rows(enrolments, marks, prefill=prefill, posted=posted)
+    # The counter says what Save will save: the marks the rows show (saved, pre-set or sent back).
     counts = dict.fromkeys(STATUSES, 0)
-    for mark in marks.values():
-        counts[mark.status] += 1
+    for number, row in enumerate(rows, start=1):
+        if row["status"] in counts:
+            counts[row["status"]] += 1
+        row["number"] = number  # the row's number on the sign-in sheet
+        row["sheet_page"] = (number - 1) // queries.SHEET_ROWS + 1 if number > 1 and (
+            number - 1) % queries.SHEET_ROWS == 0 else None  # where the sheet's next page starts
     return render_template(
-        "attendance/mark.html", day=day, batch=day.batch, rows=_rows(enrolments, marks, prefill=prefill,
-                                                                     posted=posted),
-        counts=counts, unmarked=len(enrolments) - len(marks), statuses=STATUSES, letters=LETTERS,
+        "attendance/mark.html", day=day, batch=day.batch, rows=rows,
+        counts=counts, unmarked=len(rows) - sum(counts.values()), statuses=STATUSES, letters=LETTERS,
         form=AttendanceForm(), prefill=prefill, error=error, can_save=services.can_save(current_user, day), today=on_day,
-        previous=next((d for d in days if d.number == day.number - 1), None),
+        paper=paper, previous=next((d for d in days if d.number == day.number - 1), None),
         following=next((d for d in days if d.number == day.number + 1), None)), status
 
 
@@ -68,21 +74,22 @@ def _kept_form():
 @role_required(*STAFF)
 def mark(day_id):
     day = batch_queries.day_for(current_user, day_id)
+    paper = request.args.get("order") == "paper"  # copying a filled-in sign-in sheet: its numbers, compact rows
     if request.method == "GET":
         audit.record(current_user, "attendance_viewed", "training_day", day.id)
         kept = _kept_form()
         if kept is not None:  # sent after the session ended: shown again, pre-filled, to save
-            return _render_day(day, posted=kept, error=_("You were logged out before these marks were saved. "
-                                                         "Check them, then press Save."))
-        return _render_day(day, prefill=request.args.get("all") == Mark.PRESENT)
+            return _render_day(day, posted=kept, paper=paper, error=_(
+                "You were logged out before these marks were saved. Check them, then press Save."))
+        return _render_day(day, prefill=request.args.get("all") == Mark.PRESENT, paper=paper)
     form = AttendanceForm()
     if not form.validate_on_submit():
-        return _render_day(day, posted=request.form, status=400,
+        return _render_day(day, posted=request.form, status=400, paper=paper,
                            error=_("This form was open too long or was sent twice. Please reload and try again."))
     try:
         result = services.save_day(current_user, day, parse_entries(request.form))
     except services.AttendanceError as error:  # refused before anything was written
-        return _render_day(day, posted=request.form, error=str(error), status=400)
+        return _render_day(day, posted=request.form, error=str(error), status=400, paper=paper)
     counts = result.counts
     message = _("Saved day %(n)d: %(p)d present, %(l)d late, %(e)d excused, %(a)d absent.", n=day.number,
                 p=counts[Mark.PRESENT], l=counts[Mark.LATE], e=counts[Mark.EXCUSED], a=counts[Mark.ABSENT])
@@ -91,18 +98,18 @@ def mark(day_id):
         flash(_("%(n)d marks saved by a colleague after you opened the page were kept.", n=result.kept), "warn")
     if result.conflicts:
         flash(_("%(n)d marks a colleague had just saved were replaced by yours.", n=result.conflicts), "warn")
-    return redirect(url_for("attendance.mark", day_id=day.id))
+    return redirect(url_for("attendance.mark", day_id=day.id, order="paper" if paper else None))
 
 
 @bp.route("/days/<int:day_id>/sheet.pdf")
 @role_required(*STAFF)
 def sheet(day_id):
     day = batch_queries.day_for(current_user, day_id)
-    enrolments = [e for e in queries.day_roster(day)
-                  if e.status == EnrolmentStatus.ACTIVE or e.ended_on >= day.date]
+    enrolments = queries.day_roster(day)  # the day page's rows, in the same order ("from paper" copies them)
     from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
-    data = pdf.sign_in_sheet(day, enrolments,
-                             facilitators=[f.display_name or f.username for f in day.batch.facilitators])
+    with force_locale(day.batch.language):  # the batch's language, whatever the facilitator reads in
+        data = pdf.sign_in_sheet(day, enrolments,
+                                 facilitators=[f.display_name or f.username for f in day.batch.facilitators])
     audit.record(current_user, "signin_sheet_exported", "training_day", day.id, details={"rows": len(enrolments)})
     filename = f"sign-in-{day.batch.code}-day{day.number:02d}.pdf"
     return Response(data, mimetype="application/pdf",

@@ -70,6 +70,8 @@ class ReviewForm(BaseForm):
     block = SelectField(_l("About"), choices=block_choices(), validators=[Optional()])
     body = TextAreaField(_l("Comment (needed when you ask for changes)"), validators=[Length(max=COMMENT_LENGTH)],
                          render_kw={"maxlength": COMMENT_LENGTH, "rows": 3})
+    # which button was pressed: "next" opens the next canvas waiting in the batch's queue
+    then = HiddenField()
 
 
 # --- the financial plan ------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from edt.content import CANVAS_BLOCKS, block_anchor, library
 from edt.extensions import db
-from edt.modules.batches.models import Enrolment
+from edt.modules.batches.models import Batch, Enrolment, EnrolmentStatus
 from edt.modules.batches.queries import facilitated_ids
+from edt.modules.batches.queries import scope as batch_scope
 from edt.modules.participants import queries as participants
 from edt.modules.participants.models import Participant
 from edt.security import Role, scoped_or_404
@@ -111,14 +112,24 @@ def last_revision(canvas: Canvas) -> CanvasRevision | None:
                                                           CanvasRevision.number == canvas.revision))
 
 
-def list_canvases(user, *, status: str = "", query: str = "", page: int = 1, per_page: int = 50):
+def _in_batch(batch_id: int):
+    """Participants actively enrolled in one batch."""
+    return Participant.id.in_(select(Enrolment.participant_id).where(
+        Enrolment.batch_id == batch_id, Enrolment.status == EnrolmentStatus.ACTIVE))
+
+
+def list_canvases(user, *, status: str = "", query: str = "", batch_id: int | None = None, page: int = 1,
+                  per_page: int = 50):
     """Participants in the staff user's scope with their canvas (or None when not started):
-    (pagination, [(participant, canvas)], counts by status). Four queries."""
+    (pagination, [(participant, canvas)], counts by status). Four queries. `batch_id` keeps the
+    people actively enrolled in one batch (the caller checks the batch is in reach)."""
     stmt = scope(user, select(Participant).outerjoin(Canvas, Canvas.participant_id == Participant.id)
                  ).where(Participant.erased_at.is_(None))
     counts_stmt = scope(user, select(Canvas.status, func.count())
                         .select_from(Participant).outerjoin(Canvas, Canvas.participant_id == Participant.id)
                         ).where(Participant.erased_at.is_(None)).group_by(Canvas.status)
+    if batch_id is not None:
+        stmt, counts_stmt = stmt.where(_in_batch(batch_id)), counts_stmt.where(_in_batch(batch_id))
     counts = {key or "none": n for key, n in db.session.execute(counts_stmt)}  # no canvas: "none"
     if status in tuple(CanvasStatus):
         stmt = stmt.where(Canvas.status == status)
@@ -136,6 +147,72 @@ def list_canvases(user, *, status: str = "", query: str = "", page: int = 1, per
     canvases = {c.participant_id: c for c in db.session.scalars(
         select(Canvas).where(Canvas.participant_id.in_(people)))} if people else {}
     return pagination, [(p, canvases.get(p.id)) for p in pagination.items], counts
+
+
+def filter_batches(user, selected: Batch | None = None, limit: int = 60) -> list[Batch]:
+    """The batches the canvas list can be filtered by: those in reach that have someone actively
+    enrolled, the latest first (and the selected one, always). One query."""
+    rows = list(db.session.scalars(batch_scope(user, select(Batch)).where(
+        Batch.cancelled_at.is_(None), Batch.id.in_(select(Enrolment.batch_id).where(
+            Enrolment.status == EnrolmentStatus.ACTIVE))).order_by(Batch.start_date.desc(), Batch.code).limit(limit)))
+    if selected is not None and selected not in rows:
+        rows.append(selected)
+    return rows
+
+
+# --- the review queue --------------------------------------------------------------------------
+
+def _waiting(user):
+    """Canvases sent for review in the user's canvas scope, with the batch each person is actively
+    enrolled in (columns: Canvas, Enrolment.batch_id), for batches the user reaches."""
+    stmt = scope(user, select(Canvas, Enrolment.batch_id).join(Participant, Participant.id == Canvas.participant_id)
+                 .join(Enrolment, (Enrolment.participant_id == Participant.id)
+                       & (Enrolment.status == EnrolmentStatus.ACTIVE)))
+    return stmt.where(Canvas.status == CanvasStatus.SUBMITTED, Participant.erased_at.is_(None),
+                      Enrolment.batch_id.in_(batch_scope(user, select(Batch.id))))
+
+
+def waiting_by_batch(user, limit: int = 10) -> tuple[int, list[dict]]:
+    """For the staff home page: (canvases waiting in all, [{batch_id, code, waiting, since}]),
+    the batches whose oldest canvas has waited longest first. One query."""
+    waiting = _waiting(user).subquery()
+    rows = db.session.execute(
+        select(Batch.id, Batch.code, func.count(waiting.c.id), func.min(waiting.c.status_at))
+        .join(waiting, waiting.c.batch_id == Batch.id).group_by(Batch.id, Batch.code)
+        .order_by(func.min(waiting.c.status_at), Batch.code)).all()
+    batches = [{"batch_id": batch_id, "code": code, "waiting": n, "since": since} for batch_id, code, n, since in rows]
+    return sum(b["waiting"] for b in batches), batches[:limit]
+
+
+def queue(user, batch_id: int) -> list[Canvas]:
+    """One batch's canvases waiting for review, the longest waiting first (participants loaded
+    with them). One query whatever the number of canvases."""
+    stmt = _waiting(user).where(Enrolment.batch_id == batch_id).order_by(Canvas.status_at, Canvas.id)
+    return [canvas for canvas, _batch in db.session.execute(stmt)]
+
+
+def queue_batch(user, participant_id: int) -> Batch | None:
+    """The batch whose queue a participant's canvas belongs to: their active enrolment's, when the
+    user reaches it."""
+    return db.session.scalar(batch_scope(user, select(Batch)).join(Enrolment, Enrolment.batch_id == Batch.id)
+                             .where(Enrolment.participant_id == participant_id,
+                                    Enrolment.status == EnrolmentStatus.ACTIVE))
+
+
+def next_waiting(user, batch_id: int, *, after: int | None = None) -> Canvas | None:
+    """The canvas to review next in a batch's queue (the longest waiting), skipping `after` (the
+    participant id just reviewed)."""
+    stmt = _waiting(user).where(Enrolment.batch_id == batch_id)
+    if after is not None:
+        stmt = stmt.where(Canvas.participant_id != after)
+    row = db.session.execute(stmt.order_by(Canvas.status_at, Canvas.id).limit(1)).first()
+    return row[0] if row else None
+
+
+def waiting_in(user, batch_id: int) -> int:
+    """How many canvases wait for review in one batch."""
+    return db.session.scalar(select(func.count()).select_from(
+        _waiting(user).where(Enrolment.batch_id == batch_id).subquery()))
 
 
 def block_order() -> list[str]:

@@ -276,9 +276,9 @@ def review(actor, canvas: Canvas, decision: str, body: str, block: str | None, b
         raise CanvasError(_l("Only a canvas sent for review can be approved or sent back."))
     body = (body or "").strip()
     if len(body) > COMMENT_LENGTH:
-        raise CanvasError(_l("The comment is too long (at most %(n)d letters).", n=COMMENT_LENGTH))
+        raise CanvasError(_l("The comment is too long (at most %(n)d letters).", n=COMMENT_LENGTH), field="body")
     if decision == "changes" and not body:
-        raise CanvasError(_l("Write what to change, so the participant knows what to do."))
+        raise CanvasError(_l("Write what to change, so the participant knows what to do."), field="body")
     if block:
         _check_block(block)
     status = CanvasStatus.APPROVED if decision == "approve" else CanvasStatus.CHANGES_REQUESTED

@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from edt import audit
 from edt.content import CANVAS_BLOCKS, block_anchor
+from edt.errors import attach
+from edt.modules.batches import queries as batch_queries
 from edt.modules.participants.queries import own_participant
 from edt.security import ALL_ROLES, STAFF, role_required
 
@@ -63,12 +65,17 @@ def _render_view(participant, canvas, status: int = 200, *, add_errors=None, add
                  review_form=None, comment_form=None, comment_block=None):
     data = queries.page_data(canvas)
     figures = planning.compute(planning.from_model(data["plan"])) if data["plan"] else None
+    queue = None
+    if current_user.is_staff and canvas.status == CanvasStatus.SUBMITTED:
+        batch = queries.queue_batch(current_user, participant.id)
+        if batch is not None:  # the others waiting in this person's batch, for "save and open the next one"
+            queue = {"batch": batch, "others": queries.waiting_in(current_user, batch.id) - 1}
     return render_template(
         "canvas/view.html", participant=participant, canvas=canvas, blocks=_blocks(canvas, data["threads"]),
         general=data["threads"].get(None, []), plan=data["plan"], figures=figures,
         last=queries.last_revision(canvas), add_errors=add_errors or {}, add_values=add_values or {},
         review_form=review_form or ReviewForm(formdata=None), comment_form=comment_form,
-        comment_block=comment_block,
+        comment_block=comment_block, queue=queue,
     ), status
 
 
@@ -85,10 +92,26 @@ def index():
     status = request.args.get("status", "")
     status = status if status in (*CanvasStatus, "none") else ""
     query = request.args.get("q", "")[:40]
+    batch_id = request.args.get("batch", type=int)
+    batch = batch_queries.batch_for(current_user, batch_id) if batch_id else None  # 404 out of reach
     pagination, rows, counts = queries.list_canvases(current_user, status=status, query=query,
+                                                     batch_id=batch.id if batch else None,
                                                      page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     return render_template("canvas/index.html", rows=rows, pagination=pagination, counts=counts, status=status,
-                           query=query, statuses=list(CanvasStatus))
+                           query=query, statuses=list(CanvasStatus), batch=batch,
+                           batches=queries.filter_batches(current_user, batch))
+
+
+@bp.route("/queue/<int:batch_id>")
+@role_required(*STAFF)
+def queue(batch_id):
+    """One batch's canvases waiting for review, the longest waiting first, with names: the
+    facilitator reviews the people of a batch they run (as on its attendance page)."""
+    batch = batch_queries.batch_for(current_user, batch_id)
+    canvases = queries.queue(current_user, batch.id)
+    if request.args.get("open") == "first" and canvases:  # the home page's "Start reviewing"
+        return redirect(url_for("canvas.view", participant_id=canvases[0].participant_id))
+    return render_template("canvas/queue.html", batch=batch, canvases=canvases)
 
 
 @bp.route("/<int:participant_id>")
@@ -234,15 +257,24 @@ def review(participant_id):
     participant, canvas = _load(participant_id)
     form = ReviewForm()
     if form.validate_on_submit():
+        # the queue is the batch the person is in now, asked before the decision changes the canvas
+        batch = queries.queue_batch(current_user, participant.id) if form.then.data == "next" else None
         try:
             services.review(current_user, canvas, form.decision.data, form.body.data, form.block.data or None,
                             _base(form))
         except services.CanvasError as error:
-            form.decision.errors = list(form.decision.errors) + [str(error)]
+            attach(form, error, "decision")
         else:
             flash(_("Approved. The canvas is now frozen.") if form.decision.data == "approve"
                   else _("Sent back with your comment."), "ok")
-            return _to_canvas(participant)
+            # Each redirect names its own fragment, or the browser would carry #review over.
+            if batch is None:
+                return redirect(url_for("canvas.view", participant_id=participant.id, _anchor="canvas-title"))
+            following = queries.next_waiting(current_user, batch.id, after=participant.id)
+            if following is None:
+                flash(_("No more canvases are waiting for review in %(batch)s.", batch=batch.code), "ok")
+                return redirect(url_for("canvas.queue", batch_id=batch.id, _anchor="main"))
+            return redirect(url_for("canvas.view", participant_id=following.participant_id, _anchor="canvas-title"))
     return _render_view(participant, canvas, 400, review_form=form)
 
 

@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String
@@ -117,6 +118,14 @@ class Participant(db.Model):
     def has_pin(self) -> bool:
         """False for people imported from a roster until a facilitator sets their PIN."""
         return not (self.user.password_hash or "").startswith("!")
+
+    @property
+    def tel(self) -> str:
+        """The phone number as a tel: link wants it: ASCII digits (a number typed in Bengali digits
+        too) and a leading +, or "" when there is none."""
+        phone = (self.phone or "").strip()
+        digits = "".join(str(unicodedata.digit(c)) for c in phone if c.isdigit())
+        return ("+" if phone.startswith("+") else "") + digits if digits else ""
 
     def __repr__(self):
         return f"<Participant {self.code}>"

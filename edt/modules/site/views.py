@@ -1,5 +1,5 @@
 """The front door: a home page for each role and the health check."""
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -27,8 +27,18 @@ def home():
                                enrolment=enrolment, batch_days=marks, today=today(),
                                my_plan=canvas_queries.home_card(participant) if participant else None,
                                certificates=certificate_queries.own_certificates(current_user))
+    waiting, waiting_batches = canvas_queries.waiting_by_batch(current_user)
     return render_template("site/staff_home.html", days=library().days,
-                           home=attendance_queries.staff_home(current_user), today=today())
+                           home=attendance_queries.staff_home(current_user), today=today(),
+                           waiting=waiting, waiting_batches=waiting_batches)
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on a first visit whatever the page says: the same icon as the
+    pages' <link rel="icon">, cached like a static file without its hash (edt.assets)."""
+    return send_from_directory(current_app.static_folder, "img/favicon.ico", mimetype="image/vnd.microsoft.icon")
 
 
 @bp.route("/healthz")
