@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edt import audit
-from edt import assets, cards, cli, content, formats, inputs, instruments, sessions
+from edt import assets, cards, cli, content, formats, forms, inputs, instruments, sessions
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
@@ -57,6 +57,7 @@ def create_app(config=None) -> Flask:
     cards.init_app(app)
     instruments.init_app(app)
     formats.init_app(app)
+    forms.init_app(app)
     _quiet_query_strings()
     register(app)
     cli.register(app)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
 from edt import money
@@ -105,6 +105,15 @@ def bn_digits(value) -> str:
     return bengali_digits(value)
 
 
+def ngettext(singular: str, plural: str, n: int, **variables) -> Markup:
+    """Flask-Babel's ngettext with its count written as `num` writes it ('৫ জন' in Bangla, not
+    '5 জন'): the templates' `ngettext` (init_app replaces Jinja's) and Python's. Other variables
+    are escaped, as Jinja's own ngettext does."""
+    text = get_translations().ungettext(singular, plural, n).replace("%(num)d", "%(num)s")
+    variables.setdefault("num", num(n, 0))
+    return Markup(text) % variables
+
+
 def _pattern(pattern: str) -> str:
     """In Bangla, months and weekdays written in full (নভেম্বর, বৃহস্পতিবার), not cut (নভে)."""
     if not bangla():
@@ -120,3 +129,4 @@ def init_app(app) -> None:
     for name, function in (("tk", tk), ("num", num), ("pct", pct), ("when", when), ("clock", clock),
                            ("day", day), ("day_tag", day_tag), ("digits", digits), ("bn_digits", bn_digits)):
         app.add_template_filter(function, name)
+    app.jinja_env.globals["ngettext"] = ngettext
