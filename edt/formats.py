@@ -12,11 +12,14 @@ grouping (১,০০,০০০), money as "৳ ২,৫৩৫", dates as "২৬ 
 <time> element), `{{ text|digits }}` (the digits of a ready text, for the reader's language) and
 `{{ value|bn_digits }}` (always Bengali: picture cards).
 """
+import re
 from datetime import date, datetime
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask_babel import gettext as babel_gettext
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from edt import money
@@ -49,7 +52,7 @@ def num(value, places: int = 1) -> str:
 
 def tk(amount) -> str:
     """Whole Taka with the locale's digit grouping: 'Tk 1,867', in Bangla '৳ ১,৮৬৭'."""
-    return gettext("Tk %(amount)s", amount=digits(format_decimal(money.taka(amount or 0))))
+    return babel_gettext("Tk %(amount)s", amount=digits(format_decimal(money.taka(amount or 0))))
 
 
 def pct(value, places: int = 0) -> str:
@@ -105,13 +108,51 @@ def bn_digits(value) -> str:
     return bengali_digits(value)
 
 
-def ngettext(singular: str, plural: str, n: int, **variables) -> Markup:
-    """Flask-Babel's ngettext with its count written as `num` writes it ('৫ জন' in Bangla, not
-    '5 জন'): the templates' `ngettext` (init_app replaces Jinja's) and Python's. Other variables
-    are escaped, as Jinja's own ngettext does."""
-    text = get_translations().ungettext(singular, plural, n).replace("%(num)d", "%(num)s")
-    variables.setdefault("num", num(n, 0))
-    return Markup(text) % variables
+def _numbers_in_digits(text: str, variables: dict) -> tuple[str, dict]:
+    """In Bangla, the numbers among a message's variables written in Bengali digits: `%(n)d`
+    becomes `%(n)s` and n its digits ('দিন ৫', not 'দিন 5'). Text variables (codes, names) are
+    left alone. In English nothing changes."""
+    if not bangla():
+        return text, variables
+    out = {}
+    for name, value in variables.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = re.sub(r"%\(" + re.escape(name) + r"\)[dis]", "%(" + name + ")s", text)
+            value = digits(value)
+        out[name] = value
+    return text, out
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext with the numbers among `variables` in the reader's digits; for Python
+    code (PDFs, flashed messages) that writes numbers a participant reads."""
+    text, variables = _numbers_in_digits(get_translations().ugettext(string), variables)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """Flask-Babel's ngettext with its count (`num`) and other numbers in the reader's digits."""
+    variables.setdefault("num", n)
+    text, variables = _numbers_in_digits(get_translations().ungettext(singular, plural, n), variables)
+    return text % variables
+
+
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    """Jinja's `_`/`gettext` (newstyle, as Flask-Babel installs it), numbers in the reader's digits."""
+    text, variables = _numbers_in_digits(get_translations().ugettext(string), variables)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int, **variables):
+    variables.setdefault("num", n)
+    text, variables = _numbers_in_digits(get_translations().ungettext(singular, plural, n), variables)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def _pattern(pattern: str) -> str:
@@ -129,4 +170,5 @@ def init_app(app) -> None:
     for name, function in (("tk", tk), ("num", num), ("pct", pct), ("when", when), ("clock", clock),
                            ("day", day), ("day_tag", day_tag), ("digits", digits), ("bn_digits", bn_digits)):
         app.add_template_filter(function, name)
-    app.jinja_env.globals["ngettext"] = ngettext
+    # The templates' gettext and ngettext: Flask-Babel's, with numbers in the reader's digits.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
