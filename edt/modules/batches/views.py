@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from edt import audit
 from edt.clock import today
 from edt.errors import attach
 from edt.extensions import db
@@ -22,6 +23,12 @@ PER_PAGE = 50
 for _enum in (BatchStatus, EnrolmentStatus, LeavingReason):  # their labels, for templates/batches/_labels.html
     bp.add_app_template_global(_enum, _enum.__name__)
 STATUS_FILTERS = (BatchStatus.RUNNING, BatchStatus.PLANNED, BatchStatus.COMPLETED, BatchStatus.CANCELLED)
+
+
+@bp.record_once
+def _language_of_participants(state) -> None:
+    """A participant reads her batch's language unless she chose another (edt._select_locale)."""
+    state.app.extensions.setdefault("edt.participant_language", []).append(queries.participant_language)
 
 
 def _staff_label(user) -> str:
@@ -79,6 +86,20 @@ def create():
                     first=batch.start_date.isoformat(), last=batch.end_date.isoformat()), "ok")
             return redirect(url_for("batches.detail", batch_id=batch.id))
     return render_template("batches/form.html", form=form, batch=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:batch_id>/code-cards.pdf")
+@role_required(*STAFF)
+def code_cards(batch_id):
+    """One card per active participant of the batch: code, login address, a QR code of the login
+    with the code filled in; for the batch's facilitators and master trainers."""
+    batch = queries.batch_for(current_user, batch_id)
+    codes = [e.participant.code for e in queries.batch_roster(batch) if e.status == EnrolmentStatus.ACTIVE]
+    from . import code_cards as code_cards_pdf  # noqa: ReportLab loads on the first PDF, not in every worker
+    data = code_cards_pdf.render(batch, codes)
+    audit.record(current_user, "code_cards_printed", "batch", batch.id, details={"cards": len(codes)})
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=code-cards-{batch.code}.pdf"})
 
 
 @bp.route("/<int:batch_id>")
