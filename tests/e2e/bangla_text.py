@@ -44,12 +44,13 @@ def bengali_share(text: str) -> float:
 TAP_TARGETS = """() => {
   const all = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')];
   const shown = all.filter(e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
-    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !e.closest('.skip'); });
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !e.closest('.skip')
+      && (!e.checkVisibility || e.checkVisibility({visibilityProperty: true})); });
   const inline = e => { if (e.tagName !== 'A' || getComputedStyle(e).display !== 'inline') return false;
     const block = e.closest('p, li, td, dd, .prose'); if (!block) return false;
     return block.innerText.trim().length > e.innerText.trim().length + 1; };
   const targets = shown.filter(e => !inline(e));
-  const name = e => (e.id ? '#' + e.id : e.tagName.toLowerCase()) + ' "' + (e.innerText || e.value || e.getAttribute('aria-label') || '').trim().slice(0, 30) + '"';
+  const name = e => (e.id ? '#' + e.id : e.tagName.toLowerCase() + (e.className ? '.' + e.className.split(' ')[0] : '') + (e.value ? '[' + e.value + ']' : '')) + ' "' + (e.innerText || e.value || e.getAttribute('aria-label') || '').trim().slice(0, 30) + '"';
   const boxes = targets.map(e => { const r = e.getBoundingClientRect();
     return {e, l: r.left + scrollX, t: r.top + scrollY, r: r.right + scrollX, b: r.bottom + scrollY, w: r.width, h: r.height}; });
   const out = [];
