@@ -32,13 +32,14 @@ translations: | $(BIN)/python
 # Then write the Bangla of each new entry in edt/translations/bn/LC_MESSAGES/messages.po.
 catalog: | $(BIN)/python
 	@$(BIN)/pybabel extract -F babel.cfg --ignore-dirs='.*' --no-location --sort-output --project=EDT \
-	  -k _l -k lazy_gettext -k ngettext -o edt/translations/messages.pot . >/dev/null 2>&1
+	  -k _l -k lazy_gettext -k ngettext:1,2 -o edt/translations/messages.pot . >/dev/null 2>&1
 	@sed -i 's/^"POT-Creation-Date: .*"$$/"POT-Creation-Date: 2026-01-01 00:00+0000\\n"/' edt/translations/messages.pot
 	@$(BIN)/pybabel update -N --ignore-obsolete --ignore-pot-creation-date -i edt/translations/messages.pot \
 	  -d edt/translations >/dev/null 2>&1
 	@$(BIN)/python -c "import sys; from babel.messages.pofile import read_po; \
 	  c = read_po(open('edt/translations/bn/LC_MESSAGES/messages.po', 'rb')); \
-	  e = [m.id for m in c if m.id and not m.string]; print(len(e), 'Bangla strings to translate'); \
+	  e = [m.id for m in c if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]; \
+	  print(len(e), 'Bangla strings to translate'); \
 	  [print('  ', repr(i)) for i in e]"
 
 # The browser journeys drive Debian's Chromium; install it when missing and we are root.

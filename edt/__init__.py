@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edt import audit
-from edt import assets, cards, cli, content, formats, inputs, instruments, sessions
+from edt import assets, cards, cli, content, formats, forms, inputs, instruments, sessions
 from edt import config as config_module
 from edt import throttle  # noqa: F401  (its counter table is part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
@@ -57,6 +57,7 @@ def create_app(config=None) -> Flask:
     cards.init_app(app)
     instruments.init_app(app)
     formats.init_app(app)
+    forms.init_app(app)
     _quiet_query_strings()
     register(app)
     cli.register(app)
@@ -129,13 +130,34 @@ def _quiet_query_strings() -> None:
             logger.addFilter(QueryStringFilter())
 
 
+LANGUAGES = ("en", "bn")
+
+
 def _select_locale():
-    languages = ("en", "bn")
+    """The language of this request, first that applies:
+    1. the choice kept in the session: made on this visit (the language buttons, the login page's
+       included), or the account's own saved choice copied there at login (staff keep theirs);
+    2. for a participant, her batch's language (a hook the batches module registers);
+    3. the last choice on this phone (sessions.LANGUAGE_COOKIE, a year long, kept after logout):
+       the login pages remember it;
+    4. Bangla on the participant login page (a shared phone's English default never decides for
+       a participant); elsewhere, and for a participant not yet in any batch, the browser's."""
     if not has_request_context():  # CLI and services outside a request speak English
         return "en"
-    if session.get("locale") in languages:
+    if session.get("locale") in LANGUAGES:
         return session["locale"]
-    return request.accept_languages.best_match(languages) or "en"
+    participant = current_user.is_authenticated and current_user.is_participant
+    if participant:
+        for hook in current_app.extensions.get("edt.participant_language", ()):
+            language = hook(current_user)
+            if language in LANGUAGES:
+                return language
+    phone = request.cookies.get(sessions.LANGUAGE_COOKIE)
+    if phone in LANGUAGES:
+        return phone
+    if request.endpoint == "accounts.participant_login":
+        return "bn"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def _install_hooks(app: Flask) -> None:

@@ -1,15 +1,25 @@
 """How numbers, money and dates read, on the pages and in the PDFs: one home for each format.
 
-Everything goes through Flask-Babel, so the user's language picks the month names and digit
-grouping, and BABEL_DEFAULT_TIMEZONE (Asia/Dhaka, in the config) turns stored UTC instants into
-Bangladesh time. `init_app` makes each one a Jinja filter: `{{ amount|tk }}`, `{{ value|num }}`,
-`{{ moment|when }}`, `{{ date|day }}` (and `{{ date|day_tag }}`, the same in a <time> element).
+Everything goes through Flask-Babel, so the user's language (or the one a document forces with
+`flask_babel.force_locale(batch.language)`) picks the month names, the digit grouping and the
+digits themselves: in Bangla every number is written in Bengali digits (০-৯) with Bangladeshi
+grouping (১,০০,০০০), money as "৳ ২,৫৩৫", dates as "২৬ নভেম্বর ২০২৬". BABEL_DEFAULT_TIMEZONE
+(Asia/Dhaka, in the config) turns stored UTC instants into Bangladesh time. Codes and serials
+(KHU-2026-0001, EDT-2026-000001) never pass through here: they stay Latin.
+
+`init_app` makes each one a Jinja filter: `{{ amount|tk }}`, `{{ value|num }}`, `{{ share|pct }}`,
+`{{ moment|when }}`, `{{ moment|clock }}`, `{{ date|day }}` (and `{{ date|day_tag }}`, the same in a
+<time> element), `{{ text|digits }}` (the digits of a ready text, for the reader's language) and
+`{{ value|bn_digits }}` (always Bengali: picture cards).
 """
+import re
 from datetime import date, datetime
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
-from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask_babel import gettext as babel_gettext
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from edt import money
@@ -17,17 +27,76 @@ from edt.content import bengali_digits
 
 WHEN = "d MMM y, HH:mm"   # 22 Nov 2026, 14:05 (the month in the user's language)
 DAY = "d MMM y"           # 22 Nov 2026
+CLOCK = "HH:mm"           # 14:05, Bangladesh time
 
 
-def tk(amount) -> str:
-    """Whole Taka with the locale's digit grouping: 'Tk 1,867'."""
-    return gettext("Tk %(amount)s", amount=format_decimal(money.taka(amount or 0)))
+def bangla() -> bool:
+    """True when the page or document being written is in Bangla (the reader's language, or the
+    one forced by `force_locale`)."""
+    return str(get_locale() or "en") == "bn"
+
+
+def digits(value) -> str:
+    """`value` as text, its ASCII digits written in Bengali when the reader's language is Bangla.
+    For numbers already formatted (a version '26', a day '5', 'Page 1 of 4'); never for a code."""
+    text = "" if value is None else str(value)
+    return bengali_digits(text) if bangla() else text
 
 
 def num(value, places: int = 1) -> str:
-    """A number rounded to `places` decimals, without a trailing '.0': '2.5', '12'."""
+    """A number rounded to `places` decimals, without a trailing '.0', with the locale's grouping:
+    '2.5', '12', '1,00,000' -> in Bangla '২.৫', '১২', '১,০০,০০০'. Negative numbers keep their '-'."""
     value = round(float(value or 0), places)
-    return format_decimal(int(value) if value == int(value) else value)
+    return digits(format_decimal(int(value) if value == int(value) else value))
+
+
+def tk(amount) -> str:
+    """Whole Taka with the locale's digit grouping: 'Tk 1,867', in Bangla '৳ ১,৮৬৭'."""
+    return babel_gettext("Tk %(amount)s", amount=digits(format_decimal(money.taka(amount or 0))))
+
+
+def pct(value, places: int = 0) -> str:
+    """A share already in percent (28.6 for 28.6 %) rounded to `places`: '29%', in Bangla '২৯%'."""
+    return num(value, places) + "%"
+
+
+def when(moment: datetime | None) -> str:
+    """A stored instant as Bangladesh time: '22 Nov 2026, 14:05', in Bangla '২২ নভেম্বর ২০২৬, ১৪:০৫'.
+    SQLite hands back naive datetimes; Flask-Babel reads those as UTC, which is what every DateTime
+    column stores."""
+    if moment is None:
+        return ""
+    return digits(format_datetime(moment, _pattern(WHEN)))
+
+
+def clock(moment: datetime | None) -> str:
+    """The time of a stored instant in Bangladesh: '14:05', in Bangla '১৪:০৫'."""
+    if moment is None:
+        return ""
+    return digits(format_datetime(moment, CLOCK))
+
+
+def day(value: date | None, pattern: str = DAY) -> str:
+    """A calendar date (a training day, an issue date): '22 Nov 2026', in Bangla '২২ নভেম্বর ২০২৬'
+    (Bangla months and weekdays are written out in full: their short forms read as cut words).
+    A date is already Bangladesh's; a stored instant is first turned into Bangladesh time."""
+    if value is None:
+        return ""
+    return digits(format_date(value, _pattern(pattern)))
+
+
+def day_tag(value: date | None, pattern: str = DAY) -> Markup:
+    """The date as `day` writes it, in a <time> element that carries the ISO date for machines."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="%s">%s</time>') % (value.isoformat(), escape(day(value, pattern)))
+
+
+def long_date(value: date, locale: str = "en") -> str:
+    """'3 March 2026' / '৩ মার্চ ২০২৬' in `locale`, whatever the page's language: the certificate
+    prints both of its languages and stays the same when reprinted."""
+    text = babel_format_date(value, "d MMMM y", locale=locale)
+    return bengali_digits(text) if locale == "bn" else text
 
 
 def bn_digits(value) -> str:
@@ -39,36 +108,67 @@ def bn_digits(value) -> str:
     return bengali_digits(value)
 
 
-def when(moment: datetime | None) -> str:
-    """A stored instant as Bangladesh time: '22 Nov 2026, 14:05'. SQLite hands back naive
-    datetimes; Flask-Babel reads those as UTC, which is what every DateTime column stores."""
-    if moment is None:
-        return ""
-    return format_datetime(moment, WHEN)
+def _numbers_in_digits(text: str, variables: dict) -> tuple[str, dict]:
+    """In Bangla, the numbers among a message's variables written in Bengali digits: `%(n)d`
+    becomes `%(n)s` and n its digits ('দিন ৫', not 'দিন 5'). Text variables (codes, names) are
+    left alone. In English nothing changes."""
+    if not bangla():
+        return text, variables
+    out = {}
+    for name, value in variables.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = re.sub(r"%\(" + re.escape(name) + r"\)[dis]", "%(" + name + ")s", text)
+            value = digits(value)
+        out[name] = value
+    return text, out
 
 
-def day(value: date | None, pattern: str = DAY) -> str:
-    """A calendar date (a training day, an issue date): '22 Nov 2026'. A date is already
-    Bangladesh's; a stored instant is first turned into Bangladesh time."""
-    if value is None:
-        return ""
-    return format_date(value, pattern)
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext with the numbers among `variables` in the reader's digits; for Python
+    code (PDFs, flashed messages) that writes numbers a participant reads."""
+    text, variables = _numbers_in_digits(get_translations().ugettext(string), variables)
+    return text % variables if variables else text
 
 
-def day_tag(value: date | None, pattern: str = DAY) -> Markup:
-    """The date as `day` writes it, in a <time> element that carries the ISO date for machines."""
-    if value is None:
-        return Markup("")
-    return Markup('<time datetime="%s">%s</time>') % (value.isoformat(), escape(day(value, pattern)))
+def ngettext(singular: str, plural: str, n: int, **variables) -> str:
+    """Flask-Babel's ngettext with its count (`num`) and other numbers in the reader's digits."""
+    variables.setdefault("num", n)
+    text, variables = _numbers_in_digits(get_translations().ungettext(singular, plural, n), variables)
+    return text % variables
 
 
-def long_date(value: date, locale: str = "en") -> str:
-    """'3 March 2026' in `locale`, whatever the reader's language: the certificate is printed in
-    English for employers and stays the same when reprinted."""
-    return babel_format_date(value, "d MMMM y", locale=locale)
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    """Jinja's `_`/`gettext` (newstyle, as Flask-Babel installs it), numbers in the reader's digits."""
+    text, variables = _numbers_in_digits(get_translations().ugettext(string), variables)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int, **variables):
+    variables.setdefault("num", n)
+    text, variables = _numbers_in_digits(get_translations().ungettext(singular, plural, n), variables)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+def _pattern(pattern: str) -> str:
+    """In Bangla, months and weekdays written in full (নভেম্বর, বৃহস্পতিবার), not cut (নভে)."""
+    if not bangla():
+        return pattern
+    if "MMMM" not in pattern:
+        pattern = pattern.replace("MMM", "MMMM")
+    if "EEEE" not in pattern:
+        pattern = pattern.replace("EEE", "EEEE")
+    return pattern
 
 
 def init_app(app) -> None:
-    for name, function in (("tk", tk), ("num", num), ("when", when), ("day", day), ("day_tag", day_tag),
-                           ("bn_digits", bn_digits)):
+    for name, function in (("tk", tk), ("num", num), ("pct", pct), ("when", when), ("clock", clock),
+                           ("day", day), ("day_tag", day_tag), ("digits", digits), ("bn_digits", bn_digits)):
         app.add_template_filter(function, name)
+    # The templates' gettext and ngettext: Flask-Babel's, with numbers in the reader's digits.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)

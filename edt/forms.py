@@ -15,6 +15,7 @@ import re
 from datetime import date
 
 from babel.numbers import NumberFormatError, parse_decimal
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -22,6 +23,52 @@ from wtforms import DateField, StringField
 from wtforms.validators import ValidationError
 
 DATE_MESSAGE = _l("Give a date, for example 2026-03-14.")
+
+
+def N_(text: str) -> str:  # noqa: N802  (marks a string for extraction; gettext runs later)
+    return text
+
+
+# WTForms' own messages, which WTForms ships in no Bangla: listed here so `make catalog` extracts
+# them into our catalog, and read from it by WTFormsTranslations (installed by init_app).
+WTFORMS_MESSAGES = (
+    N_("This field is required."), N_("Invalid input."), N_("Not a valid choice."),
+    N_("Not a valid integer value."), N_("Not a valid decimal value."), N_("Not a valid float value."),
+    N_("Not a valid date value."), N_("Not a valid datetime value."), N_("Not a valid time value."),
+    N_("Invalid Choice: could not coerce."), N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    N_("Invalid email address."), N_("Invalid URL."), N_("Invalid value, must be one of: %(values)s."),
+    N_("Number must be at least %(min)s."), N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."), N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+)
+
+
+def _wtforms_plurals(ngettext):  # never called: shows WTForms' plural messages to `make catalog`
+    return [ngettext("Field must be at least %(min)d character long.",
+                     "Field must be at least %(min)d characters long.", 1),
+            ngettext("Field cannot be longer than %(max)d character.",
+                     "Field cannot be longer than %(max)d characters.", 1),
+            ngettext("Field must be exactly %(max)d character long.",
+                     "Field must be exactly %(max)d characters long.", 1)]
+
+
+class WTFormsTranslations:
+    """WTForms' translations object, reading our catalog (the reader's or forced language) and
+    leaving unknown messages in English. Flask-WTF would look for a Bangla WTForms catalog,
+    which does not exist."""
+
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
+def init_app(app) -> None:
+    """Every FlaskForm reads WTForms' messages from our catalog: Flask-WTF's FlaskForm.Meta hands
+    WTForms the module-level `translations` of flask_wtf.form, replaced here once."""
+    import flask_wtf.form
+    flask_wtf.form.translations = WTFormsTranslations()
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 

@@ -13,7 +13,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.urls import iri_to_uri
 
-from edt import audit
+from edt import audit, sessions
 
 
 class Role(StrEnum):
@@ -64,7 +64,8 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return login_needed()
+                return login_needed(participant_page=Role.PARTICIPANT in allowed and (
+                    allowed == {Role.PARTICIPANT} or sessions.participant_phone()))
             if current_user.role not in allowed:
                 audit.record(current_user, "refused", "page", request.endpoint, outcome="forbidden")
                 abort(403)
@@ -76,7 +77,7 @@ def role_required(*roles: Role):
     return decorator
 
 
-def login_needed():
+def login_needed(participant_page: bool = False):
     """The answer to a request that needs a login. Modules may register hooks in
     app.extensions["edt.login_needed"] (the kept_forms module keeps a form sent after the session
     ended, so nothing typed is lost); the first hook that returns a response wins."""
@@ -84,7 +85,10 @@ def login_needed():
         response = hook()
         if response is not None:
             return response
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    # A participant's page (or a page both read, on a participant's phone) asks for the code and
+    # PIN; a staff page for the password.
+    login = "accounts.participant_login" if participant_page else "accounts.login"
+    return redirect(url_for(login, next=request.full_path.rstrip("?")))
 
 
 def public(view):

@@ -19,6 +19,32 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 
 
+LANGUAGE_COOKIE = "edt_lang"      # the last language chosen on this phone: survives logout
+PHONE_COOKIE = "edt_phone"        # "p" once a participant logged in on this phone (no one's identity)
+YEAR = 365 * 86400
+
+
+def remember_language(response, locale: str) -> None:
+    """Keep the language just chosen on this phone or computer for a year, past logout."""
+    response.set_cookie(LANGUAGE_COOKIE, locale, max_age=YEAR, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def remember_kind(response, user) -> None:
+    """After a login: whether this phone is a participant's, so a later page that needs a login
+    asks for the participant's code and PIN rather than a staff password. Says nothing of who."""
+    if user.is_participant:
+        response.set_cookie(PHONE_COOKIE, "p", max_age=YEAR, httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    else:
+        response.delete_cookie(PHONE_COOKIE)
+
+
+def participant_phone() -> bool:
+    """Did a participant last log in on this phone, or has a participant's session just ended?"""
+    return bool(g.get("expired_participant")) or request.cookies.get(PHONE_COOKIE) == "p"
+
+
 def identity(user) -> str:
     """What the session cookie holds for a user: an older version no longer logs in."""
     return f"{user.id}:{user.session_version}"
@@ -118,5 +144,6 @@ def init_app(app) -> None:
             return None
         if expired():
             g.expired_user_id = current_user.id  # a form sent now is kept for after the login
+            g.expired_participant = bool(current_user.is_participant)  # ... and asks the right login
             end_now()
         return None

@@ -10,10 +10,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, inspect, make_url, text
 
-from edt import cards, content, create_app, instruments
+from edt import cards, content, create_app, instruments, sessions
 from edt.config import TestConfig
 from edt.extensions import db
 
@@ -115,10 +116,21 @@ def _reset_schema(app) -> None:
         upgrade(directory=app.extensions["migrate"].directory)
 
 
+class EnglishPhoneClient(FlaskClient):
+    """A test client on a phone whose last language choice was English (sessions.LANGUAGE_COOKIE),
+    so the suite reads English pages; a participant in a Bangla batch still reads Bangla. Tests of
+    the Bangla defaults delete the cookie: `client.delete_cookie(sessions.LANGUAGE_COOKIE)`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_cookie(sessions.LANGUAGE_COOKIE, "en")
+
+
 @pytest.fixture(scope="session")
 def app():
     _create_database_when_missing(database_url())
     app = create_app(make_config())
+    app.test_client_class = EnglishPhoneClient
     relax_durability(app)
     _reset_schema(app)
     return app

@@ -105,13 +105,16 @@ def make_certifiable_batch(partner, trainer, facilitator, people, *, attended=No
 # --- batches and attendance -----------------------------------------------------------------------
 
 def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(), capacity=25, venue="Community hall",
-               district=None):
-    """A batch of `partner`. No weekly off days by default, so day n falls on start + n - 1."""
+               district=None, language="en"):
+    """A batch of `partner`. No weekly off days by default, so day n falls on start + n - 1.
+    In English by default, so the tests read English pages; a Bangla batch passes language="bn"
+    (its participants then read Bangla: edt._select_locale)."""
     trainer = trainer or make_staff(Role.MASTER_TRAINER)
     if not facilitators:
         facilitators = [make_staff(Role.FACILITATOR, partner)]
     return batches.create_batch(trainer, partner_id=partner.id, district=district, venue=venue,
                                 start_date=start or today() - timedelta(days=2), off_days=set(off_days),
+                                language=language,
                                 capacity=capacity, master_trainer_id=trainer.id,
                                 facilitator_ids=[f.id for f in facilitators])
 

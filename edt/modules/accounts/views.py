@@ -25,6 +25,9 @@ def _login_page(form_class, template: str, *, participant: bool):
     if current_user.is_authenticated:
         return _after_login(request.args.get("next"))
     form = form_class(next=request.args.get("next", ""))
+    if participant and request.method == "GET" and not form.code.data:
+        # A code card's QR code opens this page with the code filled in (never the PIN).
+        form.code.data = (request.args.get("code") or "").strip()[:32]
     name_field, secret_field = (form.code, form.pin) if participant else (form.username, form.password)
     if form.validate_on_submit():
         device = throttle.read_device()
@@ -34,6 +37,7 @@ def _login_page(form_class, template: str, *, participant: bool):
             sessions.start(user)
             response = _after_login(form.next.data)
             throttle.remember_device(response, device, user.username)  # "this phone logged in before"
+            sessions.remember_kind(response, user)
             return response
         secret_field.errors.append(error)
     return render_template(template, form=form)
@@ -95,7 +99,9 @@ def language():
     session["locale"] = form.locale.data
     if current_user.is_authenticated:
         services.set_locale(current_user, form.locale.data)
-    return redirect(safe_next(form.next.data) or url_for("site.home"))
+    response = redirect(safe_next(form.next.data) or url_for("site.home"))
+    sessions.remember_language(response, form.locale.data)  # this phone's choice, kept after logout
+    return response
 
 
 # --- users (master trainers) -------------------------------------------------------------------

@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
@@ -5,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flask_babel import lazy_gettext as _l
 
+from edt import formats
 from edt.clock import utcnow
 from edt.enums import Labelled
 from edt.extensions import db
@@ -21,7 +23,9 @@ class Mark(Labelled):
 
     @property
     def letter(self) -> str:
-        return {"present": "P", "late": "L", "excused": "E", "absent": "A"}[self.value]
+        """P / L / E / A in English; in Bangla the first sound of the Bangla word (উ উপস্থিত,
+        দে দেরিতে, ছু ছুটিতে, অ অনুপস্থিত), whatever language the page or sheet is in."""
+        return (BANGLA_LETTERS if formats.bangla() else ENGLISH_LETTERS)[self.value]
 
     @property
     def attended(self) -> bool:
@@ -32,8 +36,28 @@ class Mark(Labelled):
 Mark.labels({Mark.PRESENT: _l("Present"), Mark.LATE: _l("Late"), Mark.EXCUSED: _l("Excused"),
              Mark.ABSENT: _l("Absent")})
 
+ENGLISH_LETTERS = {"present": "P", "late": "L", "excused": "E", "absent": "A"}
+BANGLA_LETTERS = {"present": "উ", "late": "দে", "excused": "ছু", "absent": "অ"}
 STATUSES = tuple(Mark)
-LETTERS = {m.value: m.letter for m in Mark}
+
+
+class _Letters(Mapping):
+    """{mark: letter} in the language of the page being written (read at each lookup)."""
+
+    def __getitem__(self, key):
+        try:
+            return Mark(key).letter
+        except ValueError:
+            raise KeyError(key) from None
+
+    def __iter__(self):
+        return iter(m.value for m in Mark)
+
+    def __len__(self):
+        return len(Mark)
+
+
+LETTERS = _Letters()
 
 
 class AttendanceMark(db.Model):

@@ -11,6 +11,7 @@ certificates, reports) calls one of the two, never the assignment table directly
 """
 from datetime import date
 
+from flask import g
 from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -150,6 +151,21 @@ def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Part
         participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
                                       Participant.id.not_in(busy))
         .order_by(Participant.code).limit(limit)))
+
+
+def participant_language(user) -> str | None:
+    """The language of a participant account's batch (her active enrolment, else her latest one):
+    what she reads unless she chose otherwise. Cached for the request."""
+    cached = g.get("edt_batch_language", False)
+    if cached is not False:
+        return cached
+    language = db.session.scalar(
+        select(Batch.language).join(Enrolment, Enrolment.batch_id == Batch.id)
+        .join(Participant, Participant.id == Enrolment.participant_id).where(Participant.user_id == user.id)
+        .order_by((Enrolment.status == EnrolmentStatus.ACTIVE).desc(), Enrolment.enrolled_on.desc(), Enrolment.id.desc())
+        .limit(1))
+    g.edt_batch_language = language
+    return language
 
 
 def participant_enrolments(participant_id: int) -> list[Enrolment]:

@@ -24,6 +24,12 @@ for _enum in (BatchStatus, EnrolmentStatus, LeavingReason):  # their labels, for
 STATUS_FILTERS = (BatchStatus.RUNNING, BatchStatus.PLANNED, BatchStatus.COMPLETED, BatchStatus.CANCELLED)
 
 
+@bp.record_once
+def _language_of_participants(state) -> None:
+    """A participant reads her batch's language unless she chose another (edt._select_locale)."""
+    state.app.extensions.setdefault("edt.participant_language", []).append(queries.participant_language)
+
+
 def _staff_label(user) -> str:
     return user.display_name or user.username
 

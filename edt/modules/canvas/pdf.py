@@ -7,7 +7,6 @@ and shaped, so Bangla conjuncts and vowel signs come out right.
 from datetime import date
 from io import BytesIO
 
-from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -15,7 +14,8 @@ from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepInFrame, P
                                 Table, TableStyle)
 
 from edt import clock, pdffonts
-from edt.formats import day, num, tk
+from edt.formats import day, digits, num, tk
+from edt.formats import gettext as _  # numbers in the messages in the reader's digits
 
 from .plan import PlanFigures
 
@@ -119,7 +119,7 @@ def _figures_tables(figures: PlanFigures, styles: dict, width: float, height: fl
             rows.append([f.line.name, tk(f.line.variable_cost), tk(f.price),
                          f"{tk(f.margin)} ({num(f.margin_percent)}%)" if f.margin_percent is not None else tk(f.margin),
                          num(f.line.units_per_month, 2), tk(f.monthly_margin),
-                         str(f.break_even_units) if f.break_even_units is not None else "—"])
+                         digits(f.break_even_units) if f.break_even_units is not None else "—"])
         left.append(table([_("Product"), _("Cost of one"), _("Price"), _("Margin on one"), _("A month"),
                            _("Margin a month"), _("Break-even a month")], rows,
                           (0.2, 0.11, 0.1, 0.17, 0.1, 0.14, 0.14)))
@@ -140,7 +140,7 @@ def _figures_tables(figures: PlanFigures, styles: dict, width: float, height: fl
             [_("Profit a month"), tk(figures.monthly_profit)],
             [_("Start-up costs"), tk(figures.startup_total)],
             [_("Months to pay back the start-up costs"),
-             str(figures.payback_months) if figures.payback_months else "—"],
+             digits(figures.payback_months) if figures.payback_months else "—"],
             [_("My own money"), tk(figures.own_money)]]
     if figures.loan:
         loan = figures.loan

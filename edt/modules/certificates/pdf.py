@@ -25,6 +25,10 @@ TRAINING = "Entrepreneurship Development Training \u2014 10 days"
 TRAINING_BN = "উদ্যোক্তা উন্নয়ন প্রশিক্ষণ \u2014 ১০ দিন"
 TITLE = "Certificate of Completion"
 TITLE_BN = "সনদপত্র"
+CERTIFY = "This is to certify that"
+CERTIFY_BN = "এই মর্মে প্রত্যয়ন করা যাচ্ছে যে"
+COMPLETED = "has successfully completed the"
+COMPLETED_BN = "সফলভাবে সম্পন্ন করেছেন"
 GREEN = HexColor("#0b6e4f")
 GOLD = HexColor("#b08d3c")
 INK = HexColor("#1d2430")
@@ -41,6 +45,13 @@ def _styles():
         "line": pdffonts.style("cert-line", size=13, alignment=TA_CENTER, textColor=INK),
         "bn": pdffonts.style("cert-bn", size=12, alignment=TA_CENTER, textColor=GREEN),
         "title_bn": pdffonts.style("cert-title-bn", size=15, bold=True, alignment=TA_CENTER, textColor=GOLD),
+        "title_bn_first": pdffonts.style("cert-title-bn-1", size=30, bold=True, alignment=TA_CENTER,
+                                         textColor=GREEN, leading=40),
+        "certify_bn": pdffonts.style("cert-certify-bn", size=12, alignment=TA_CENTER, textColor=MUTED),
+        "training_bn": pdffonts.style("cert-training-bn", size=18, bold=True, alignment=TA_CENTER,
+                                      textColor=GREEN, leading=24),
+        "line_bn": pdffonts.style("cert-line-bn", size=12.5, alignment=TA_CENTER, textColor=INK),
+        "small_bn": pdffonts.style("cert-small-bn", size=8.5, alignment=TA_LEFT, textColor=INK, leading=11),
         "sign_name": pdffonts.style("cert-sign-name", size=10, bold=True, alignment=TA_CENTER, textColor=INK),
         "sign_title": pdffonts.style("cert-sign-title", size=9, alignment=TA_CENTER, textColor=MUTED),
         "small": pdffonts.style("cert-small", size=8.5, alignment=TA_LEFT, textColor=INK, leading=12),
@@ -150,22 +161,35 @@ def _signatures(c: PdfCanvas, styles, signatories, y_line: float) -> None:
             y -= height
 
 
-def draw_heading(c: PdfCanvas, styles, title: str, title_bn: str, holder_name: str, *, title_size: int) -> float:
+def draw_heading(c: PdfCanvas, styles, title: str, title_bn: str, holder_name: str, *, title_size: int,
+                 bangla_first: bool = False) -> float:
     """The frame, the English and Bangla titles and "This is to certify that" the holder, as
-    every paper of the programme has them (certificates and facilitator credentials). Returns
-    the height of the line under the holder's name."""
+    every paper of the programme has them (certificates and facilitator credentials); with
+    `bangla_first`, the Bangla title and words come first and large, the English under them.
+    Returns the height of the line under the holder's name."""
     w, h = PAGE
     _frame(c)
-    c.setFillColor(GREEN)
-    c.setFont("Times-Bold", title_size)
-    c.drawCentredString(w / 2, h - 112, title)
-    _centre(c, pdffonts.paragraph(title_bn, styles["title_bn"]), h - 120)
+    if bangla_first:
+        _centre(c, pdffonts.paragraph(title_bn, styles["title_bn_first"]), h - 66)
+        c.setFillColor(GOLD)
+        c.setFont("Times-Bold", 17)
+        c.drawCentredString(w / 2, h - 128, title)
+    else:
+        c.setFillColor(GREEN)
+        c.setFont("Times-Bold", title_size)
+        c.drawCentredString(w / 2, h - 112, title)
+        _centre(c, pdffonts.paragraph(title_bn, styles["title_bn"]), h - 120)
     c.setStrokeColor(GOLD)
     c.setLineWidth(1)
     c.line(w / 2 - 90, h - 148, w / 2 + 90, h - 148)
     c.setFillColor(MUTED)
-    c.setFont("Helvetica-Oblique", 13)
-    c.drawCentredString(w / 2, h - 180, "This is to certify that")
+    if bangla_first:
+        _centre(c, pdffonts.paragraph(CERTIFY_BN, styles["certify_bn"]), h - 154)
+        c.setFont("Helvetica-Oblique", 10)
+        c.drawCentredString(w / 2, h - 184, CERTIFY)
+    else:
+        c.setFont("Helvetica-Oblique", 13)
+        c.drawCentredString(w / 2, h - 180, CERTIFY)
     bottom = _name(c, styles, holder_name, h - 192)
     c.setStrokeColor(GOLD)
     c.setLineWidth(0.8)
@@ -173,43 +197,76 @@ def draw_heading(c: PdfCanvas, styles, title: str, title_bn: str, holder_name: s
     return bottom
 
 
+def bangla_first(certificate) -> bool:
+    """Is the certificate written Bangla first? When its batch is in Bangla."""
+    batch = getattr(certificate, "batch", None)
+    return bool(batch is not None and batch.language == "bn")
+
+
 def draw_page(c: PdfCanvas, certificate, styles=None) -> None:
-    """One certificate on the current page of `c`."""
+    """One certificate on the current page of `c`: bilingual, Bangla first when its batch is in
+    Bangla (title, "has completed", the training, its dates and partner), English first otherwise."""
     styles = styles or _styles()
     w, h = PAGE
-    bottom = draw_heading(c, styles, TITLE, TITLE_BN, certificate.holder_name, title_size=36)
+    bn_first = bangla_first(certificate)
+    bottom = draw_heading(c, styles, TITLE, TITLE_BN, certificate.holder_name, title_size=36, bangla_first=bn_first)
+    start_bn, end_bn = long_date(certificate.training_start, "bn"), long_date(certificate.training_end, "bn")
+    start_en, end_en = long_date(certificate.training_start), long_date(certificate.training_end)
+    held_bn = f"{start_bn} থেকে {end_bn} পর্যন্ত, আয়োজক: {certificate.partner_name}"
+    held_en = f"held from {start_en} to {end_en}, organised by {certificate.partner_name}."
 
-    c.setFillColor(MUTED)
-    c.setFont("Helvetica-Oblique", 13)
-    c.drawCentredString(w / 2, bottom - 30, "has successfully completed the")
-    c.setFillColor(GREEN)
-    c.setFont("Helvetica-Bold", 19)
-    c.drawCentredString(w / 2, bottom - 56, TRAINING)
-    y = _centre(c, pdffonts.paragraph(TRAINING_BN, styles["bn"]), bottom - 62)
-    c.setFillColor(INK)
-    c.setFont("Helvetica", 13)
-    c.drawCentredString(w / 2, y - 18, f"held from {long_date(certificate.training_start)} "
-                                       f"to {long_date(certificate.training_end)},")
-    _centre(c, pdffonts.paragraph(f"organised by {certificate.partner_name}.", styles["line"]), y - 24)
+    if bn_first:
+        y = _centre(c, pdffonts.paragraph(f"{TRAINING_BN} {COMPLETED_BN}", styles["training_bn"]), bottom - 14)
+        c.setFillColor(MUTED)
+        c.setFont("Helvetica-Oblique", 10.5)
+        c.drawCentredString(w / 2, y - 14, f"{COMPLETED} {TRAINING}")
+        y = _centre(c, pdffonts.paragraph(held_bn, styles["line_bn"]), y - 22)
+        _centre(c, pdffonts.paragraph(held_en, styles["sign_title"]), y - 2)
+    else:
+        c.setFillColor(MUTED)
+        c.setFont("Helvetica-Oblique", 13)
+        c.drawCentredString(w / 2, bottom - 30, COMPLETED)
+        c.setFillColor(GREEN)
+        c.setFont("Helvetica-Bold", 19)
+        c.drawCentredString(w / 2, bottom - 56, TRAINING)
+        y = _centre(c, pdffonts.paragraph(f"{TRAINING_BN} {COMPLETED_BN}", styles["bn"]), bottom - 62)
+        c.setFillColor(INK)
+        c.setFont("Helvetica", 13)
+        c.drawCentredString(w / 2, y - 18, f"held from {start_en} to {end_en},")
+        y = _centre(c, pdffonts.paragraph(f"organised by {certificate.partner_name}.", styles["line"]), y - 24)
+        _centre(c, pdffonts.paragraph(held_bn, styles["sign_title"]), y - 2)
 
     _signatures(c, styles, certificate.signatories or [], 156)
     _seal(c, 128, 172)
 
+    issued_bn = long_date(certificate.issued_on, "bn")
+    lines = [(f"সনদ নম্বর {certificate.serial}", f"Certificate no. {certificate.serial}"),
+             (f"প্রদানের তারিখ {issued_bn}", f"Issued on {long_date(certificate.issued_on)}")]
+    y = 124
+    for bangla, english in lines:
+        first, second = (bangla, english) if bn_first else (english, bangla)
+        para = pdffonts.paragraph(f"{first} · {second}", styles["small_bn"])
+        _w, height = para.wrap(300, 40)
+        para.drawOn(c, 62, y - height)
+        y -= height + 1
     c.setFillColor(INK)
-    c.setFont("Helvetica-Bold", 9)
-    c.drawString(62, 112, f"Certificate no. {certificate.serial}")
     c.setFont("Helvetica", 8.5)
-    c.drawString(62, 99, f"Issued on {long_date(certificate.issued_on)}")
-    c.drawString(62, 86, "Verification code:")
+    para = pdffonts.paragraph("যাচাই কোড · Verification code:" if bn_first else "Verification code · যাচাই কোড:",
+                              styles["small_bn"])
+    _w, height = para.wrap(300, 40)
+    para.drawOn(c, 62, y - height)
     c.setFont("Courier-Bold", 8.5)
-    c.drawString(62, 74, certificate.grouped_code)
+    c.drawString(62, y - height - 11, certificate.grouped_code)
 
     _qr(c, certificate.verify_url, w - 62 - QR_SIZE, 58)
-    c.setFillColor(MUTED)
-    c.setFont("Helvetica", 8)
-    text = f"Check this certificate: scan the code or open {certificate.verify_url}"
-    c.drawCentredString(w / 2, 44, text)
-    c.linkURL(certificate.verify_url, (w / 2 - 200, 40, w / 2 + 200, 54), relative=0)
+    english = f"Check this certificate: scan the code or open {certificate.verify_url}"
+    bangla = f"সনদটি যাচাই করতে কোডটি স্ক্যান করুন বা খুলুন: {certificate.verify_url}"
+    for index, text in enumerate((bangla, english) if bn_first else (english, bangla)):
+        para = pdffonts.paragraph(text, pdffonts.style(f"cert-check-{index}", size=8, alignment=TA_CENTER,
+                                                       textColor=MUTED, leading=10))
+        para.wrap(440, 20)
+        para.drawOn(c, (w - 440) / 2, 46 - index * 11)
+    c.linkURL(certificate.verify_url, (w / 2 - 220, 34, w / 2 + 220, 58), relative=0)
 
 
 def _canvas(buffer, certificate, title: str) -> PdfCanvas:
