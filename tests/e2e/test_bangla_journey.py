@@ -10,6 +10,7 @@ import re
 from pypdf import PdfReader
 
 from edt.demo import builders
+from edt.extensions import db
 from edt.modules.canvas import services as canvases
 from edt.modules.certificates import services as certificates
 
@@ -27,6 +28,8 @@ def bangla_world(world):
     one participant with a Bangla name who attended every day and holds a certificate; her canvas
     was sent back with a comment in Revenue streams."""
     person = make_participant(world.khulna, world.trainer, full_name="রাহেলা বেগম")
+    world.facilitator.display_name = "নাসরিন আপা"  # staff are named on the comments she reads
+    db.session.commit()
     batch, (enrolment,) = builders.certifiable_batch(
         world.trainer, world.khulna, [world.facilitator], [person], status_of=builders.present_days([10], 0),
         plans=["submitted"], reviewer=world.trainer, notes=[NOTE], venue="সমাজ কল্যাণ হল")
@@ -78,6 +81,7 @@ def walk(phone, server, person, certificate, seen):
     with phone.expect_navigation():
         phone.click("#plan-link")
     seen("money plan")
+    phone.goto(f"{server}/canvas/{person.id}")  # the business plan's PDF (canvas and money plan) is offered on the canvas
     with phone.expect_download() as download:
         phone.click("#pdf-link")
     plan = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))
