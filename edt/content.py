@@ -296,7 +296,7 @@ def _sections(body_html: str) -> list[Section]:
 # a nukta are made the same by Unicode NFC (which writes them as the letter and the nukta).
 _SEARCH_MAP = str.maketrans({
     "\u09c0": "\u09bf", "\u09c2": "\u09c1", "\u0988": "\u0987", "\u098a": "\u0989",
-    "\u09ce": "\u09a4\u09cd", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
+    "\u09ce": "\u09a4\u09cd", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
     **{chr(0x09E6 + d): str(d) for d in range(10)},
 })
 
@@ -304,6 +304,17 @@ _SEARCH_MAP = str.maketrans({
 def search_key(text: str) -> str:
     """`text` as search compares it: NFC, casefolded, with the Bangla spelling variants made one."""
     return unicodedata.normalize("NFC", text).casefold().translate(_SEARCH_MAP)
+
+
+_NAME_PUNCTUATION = re.compile(r"[.,\-'’‘`_/]+")
+
+
+def name_key(text: str | None) -> str:
+    """A person's name as compared (the certificate verify page's name check): `search_key` (NFC,
+    case, ী/ি, ূ/ু, ঈ/ই, ঊ/উ, য়/য+়, ড়/ড+়, ৎ/ত্ and invisible joiners made one), with dots,
+    commas, dashes and apostrophes ignored and spaces collapsed: "MD. Rahim", "md rahim" and
+    "Md Rahim " are one name, as are "রহিমা" and "রহীমা"."""
+    return " ".join(_NAME_PUNCTUATION.sub(" ", search_key(text or "")).split())
 
 
 def _key_with_positions(text: str) -> tuple[str, list[int]]:

@@ -18,11 +18,14 @@ shown under "Properties" and read by search indexes) is fixed when the canvas is
 title without names and the issuing organisation, and nothing set later can change it. A PDF is
 shared, forwarded and printed: its metadata names nobody and says nothing of why someone trained.
 """
+import itertools
 import re
 from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.lib.colors import black
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -158,3 +161,27 @@ class NeutralCanvas(PdfCanvas):
 def canvas_maker(*, title: str, organisation: str | None = None):
     """The `canvasmaker` to pass to a DocTemplate's build(): every page on a NeutralCanvas."""
     return partial(NeutralCanvas, title=title, organisation=organisation)
+
+
+def draw_qr(c: PdfCanvas, url: str, x: float, y: float, size: float, *, link: bool = True) -> None:
+    """`url` as a QR code of `size` points with its lower left corner at (x, y), from one
+    QrCodeWidget encoded once. Its module matrix is laid down as one filled path: going through
+    getBounds() or a Drawing would encode it again and draw hundreds of separate shapes. The white
+    page around it is the quiet zone (leave about 4 modules free). Used by the certificates, the
+    facilitator credentials and the participants' code cards."""
+    widget = QrCodeWidget(url, barLevel="M")
+    widget.qr.make()
+    count = widget.qr.getModuleCount()
+    box = size / count
+    path = c.beginPath()
+    for r, row in enumerate(widget.qr.modules):
+        column = 0
+        for dark, run in itertools.groupby(bool(m) for m in row):
+            length = len(list(run))
+            if dark:
+                path.rect(x + column * box, y + size - (r + 1) * box, length * box, box)
+            column += length
+    c.setFillColor(black)
+    c.drawPath(path, stroke=0, fill=1)
+    if link:
+        c.linkURL(url, (x, y, x + size, y + size), relative=0)

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from edt import throttle
+from edt import pdffonts, throttle
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.clock import today
@@ -213,12 +213,12 @@ def test_the_qr_code_holds_the_verify_url_and_is_built_once(app, world, monkeypa
     certificate = certificates[0]
     made = []
 
-    class Recording(pdf.QrCodeWidget):
+    class Recording(pdffonts.QrCodeWidget):
         def __init__(self, value, **kw):
             made.append(value)
             super().__init__(value, **kw)
 
-    monkeypatch.setattr(pdf, "QrCodeWidget", Recording)
+    monkeypatch.setattr(pdffonts, "QrCodeWidget", Recording)
     data = pdf.render(certificate)
     assert made == [certificate.verify_url]
     assert certificate.verify_url == f"{app.config['PUBLIC_URL']}/verify/{certificate.code}"

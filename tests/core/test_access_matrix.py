@@ -81,6 +81,8 @@ MATRIX = {
     "batches.index": row("GET", "/batches/", R, 403, 200, 200, 200),
     "batches.create": row("GET", "/batches/new", R, 403, 403, 403, 200),
     "batches.detail": row("GET", "/batches/{batch_id}", R, 403, 200, 404, 200),
+    # the batch's code cards (PDF): its facilitators and master trainers only
+    "batches.code_cards": row("GET", "/batches/{batch_id}/code-cards.pdf", R, 403, 200, 404, 200),
     "batches.edit": row("GET", "/batches/{batch_id}/edit", R, 403, 403, 403, 200),
     "batches.set_cancelled": row("POST", "/batches/{batch_id}/cancelled/1", R, 403, 403, 403, R),
     "batches.move_day": row("GET", "/batches/days/{day_id}/move", R, 403, 200, 404, 200),

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from edt import audit
 from edt.clock import today
 from edt.errors import attach
 from edt.extensions import db
@@ -12,6 +13,7 @@ from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, Role, role_required, scoped_or_404
 from edt.signals import collect_parts
 
+from . import code_cards as code_cards_pdf
 from . import queries, roster, services
 from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
                     MoveDayForm, TransferForm)
@@ -85,6 +87,19 @@ def create():
                     first=batch.start_date.isoformat(), last=batch.end_date.isoformat()), "ok")
             return redirect(url_for("batches.detail", batch_id=batch.id))
     return render_template("batches/form.html", form=form, batch=None), 400 if form.errors else 200
+
+
+@bp.route("/<int:batch_id>/code-cards.pdf")
+@role_required(*STAFF)
+def code_cards(batch_id):
+    """One card per active participant of the batch: code, login address, a QR code of the login
+    with the code filled in; for the batch's facilitators and master trainers."""
+    batch = queries.batch_for(current_user, batch_id)
+    codes = [e.participant.code for e in queries.batch_roster(batch) if e.status == EnrolmentStatus.ACTIVE]
+    data = code_cards_pdf.render(batch, codes)
+    audit.record(current_user, "code_cards_printed", "batch", batch.id, details={"cards": len(codes)})
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=code-cards-{batch.code}.pdf"})
 
 
 @bp.route("/<int:batch_id>")

@@ -9,10 +9,8 @@ neutral (edt.pdffonts.NeutralCanvas): serial, training name and partner, never t
 or anything about why they took the training.
 """
 import io
-import itertools
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.lib.colors import Color, HexColor, black, white
+from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas as PdfCanvas
@@ -121,24 +119,8 @@ def _seal(c: PdfCanvas, x: float, y: float) -> None:
 
 
 def _qr(c: PdfCanvas, url: str, x: float, y: float) -> None:
-    """The verify URL as a QR code, from one QrCodeWidget encoded once. Its module matrix is laid
-    down as one filled path: going through getBounds() or a Drawing would encode it again and
-    draw hundreds of separate shapes. The white page around it is the quiet zone."""
-    widget = QrCodeWidget(url, barLevel="M")
-    widget.qr.make()
-    count = widget.qr.getModuleCount()
-    box = QR_SIZE / count
-    path = c.beginPath()
-    for r, row in enumerate(widget.qr.modules):
-        column = 0
-        for dark, run in itertools.groupby(bool(m) for m in row):
-            length = len(list(run))
-            if dark:
-                path.rect(x + column * box, y + QR_SIZE - (r + 1) * box, length * box, box)
-            column += length
-    c.setFillColor(black)
-    c.drawPath(path, stroke=0, fill=1)
-    c.linkURL(url, (x, y, x + QR_SIZE, y + QR_SIZE), relative=0)
+    """The verify URL as a QR code (edt.pdffonts.draw_qr)."""
+    pdffonts.draw_qr(c, url, x, y, QR_SIZE)
 
 
 def _signatures(c: PdfCanvas, styles, signatories, y_line: float) -> None:

@@ -6,10 +6,10 @@ certificates. Detail getters end in
 scoped_or_404, so a certificate out of reach looks exactly like one that does not exist.
 """
 import re
-import unicodedata
 
 from sqlalchemy import Select, func, select
 
+from edt.content import name_key as content_name_key
 from edt.extensions import db
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment
@@ -22,7 +22,6 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L,
 _CODE_TYPOS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _NOT_CODE = re.compile(r"[\s\-_.]")
 _OUTSIDE = re.compile(f"[^{CODE_ALPHABET}]")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def scope(user, stmt: Select | None = None) -> Select:
@@ -102,9 +101,8 @@ def by_code(code: str) -> Certificate | None:
 
 
 def name_key(name: str | None) -> str:
-    """Names compared on the verify page: Unicode NFC (Bangla vowel signs typed either way),
-    case-folded, invisible joiners dropped, spaces collapsed."""
-    text = unicodedata.normalize("NFC", name or "")
-    text = _INVISIBLE.sub("", text)
-    return " ".join(text.casefold().split())
+    """Names compared on the verify page: edt.content.name_key (the one Bangla normaliser, which
+    search uses too): Unicode form, case, spacing, punctuation and the common Bangla spelling
+    variants do not matter."""
+    return content_name_key(name)
 

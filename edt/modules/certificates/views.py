@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from edt import audit
-from edt.formats import long_date
+from edt.formats import bangla, long_date
 from edt.forms import ConfirmForm
 from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
@@ -216,8 +216,13 @@ def _not_found(code: str | None = None, serial: str | None = None):
 
 
 def _result(certificate, form: NameForm, outcome=None):
+    """The verify page is bilingual, as the certificate is: the visitor's language first (the
+    training's name and the dates), the other one under it."""
+    first, second = ("bn", "en") if bangla() else ("en", "bn")
+    trainings = {"en": pdf.TRAINING, "bn": pdf.TRAINING_BN}
     return render_template("certificates/verify_result.html", certificate=certificate, form=form, outcome=outcome,
-                           training=pdf.TRAINING, long_date=long_date)
+                           training=trainings[first], training_other=trainings[second],
+                           languages=(first, second), long_date=long_date)
 
 
 @bp.route("/verify")
