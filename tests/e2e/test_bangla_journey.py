@@ -6,6 +6,7 @@ but codes, serials, "EDT" and addresses, and no ASCII digit outside codes and se
 Bengali letters and the tap targets of each page are printed (the figures of the closing note)."""
 import io
 import re
+from urllib.parse import urlsplit
 
 from pypdf import PdfReader
 
@@ -42,7 +43,10 @@ def bangla_world(world):
 
 def walk(phone, server, person, certificate, seen):
     """The journey; `seen(name)` is called on every page the participant lands on."""
-    phone.goto(f"{server}/accounts/login/participant?code={person.code}")
+    from edt.modules.batches import code_cards  # here: the figures script also runs on the tree before
+
+    card = urlsplit(code_cards.login_link(person.code))  # what the QR code on her card opens
+    phone.goto(f"{server}{card.path}?{card.query}")
     seen("login")
     assert phone.input_value("#code") == person.code  # the card's address fills the code in, never the PIN
     phone.fill("#pin", PIN)
