@@ -38,6 +38,8 @@ def bangla_world(world):
     certificate = certificates.issue(world.trainer, enrolment)
     canvas = canvases.open_canvas(person)
     canvases.review(world.facilitator, canvas, "changes", COMMENT, "revenue_streams", canvas.revision)
+    for note in ("বাড়ি বাড়ি গিয়ে বিক্রি", "মেলায় দোকান"):  # three notes: the ↑ ↓ ✕ buttons all show
+        canvases.add_item(person.user, canvas, "value_propositions", note, canvas.revision)
     return person, certificate
 
 
@@ -67,6 +69,8 @@ def walk(phone, server, person, certificate, seen):
     with phone.expect_navigation():
         phone.click("#open-canvas")
     seen("canvas")
+    assert phone.locator("#canvas-value-propositions button[value=up-1]").is_visible()
+    assert "আমি" in phone.locator(".canvas-meta").inner_text()  # "ভার্সন …: আমি … সেভ করেছি"
     with phone.expect_navigation():
         phone.click("#add-channels-button")  # an empty note
     seen("canvas, empty note refused")
