@@ -19,7 +19,6 @@ from ..factories import PIN, make_participant
 from .bangla_text import bengali_share, leftovers, tap_target_problems, visible_text
 from .conftest import screenshot
 
-BENGALI_DIGIT = re.compile(r"[\u09e6-\u09ef]")
 NOTE = "পাড়ার দোকানে বিক্রি"
 COMMENT = "দাম কত রাখবেন, তা লিখুন।"
 
@@ -128,6 +127,8 @@ def test_a_participant_reads_and_works_in_bangla_from_login_to_logout(server, ph
         for name, share, taps in figures:
             print(f"  {name:28} {share:5.1f} %  {taps}")
     assert not problems, "\n".join(problems)
-    assert person.code in plan_text and BENGALI_DIGIT.search(plan_text)
-    assert certificate.serial in cert_text and BENGALI_DIGIT.search(cert_text)
-    assert "রাহেলা বেগম" in cert_text
+    # the PDFs date themselves in Bengali digits ("১ ডিসেম্বর ২০২৬"; the shaped Bangla letters do not
+    # extract as text, the digits do); the certificate keeps its Latin serial
+    year = str(certificate.issued_on.year).translate({ord(str(d)): chr(0x09E6 + d) for d in range(10)})
+    assert year in plan_text and str(certificate.issued_on.year) not in plan_text.replace("CC BY-SA 3.0", "")
+    assert certificate.serial in cert_text and year in cert_text
