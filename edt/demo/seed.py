@@ -79,7 +79,8 @@ def logins_text() -> str:
         "Demo logins (http://127.0.0.1:5000):\n"
         f"  staff: trainer (master trainer), facilitator (Khulna), facilitator2 (Jashore), facilitator3 (Khulna, "
         f"provisional); password {DEMO_PASSWORD}\n"
-        f"  participants: {codes}; PIN {DEMO_PIN}"
+        f"  participants: {codes}; PIN {DEMO_PIN} (KHU-: a Bangla batch, Bangla pages by default; "
+        "JAS-: an English batch)"
         + certificate_holder_line()
     )
 
@@ -212,9 +213,11 @@ def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, sh
     if len(past) >= 3:
         batches.transfer(facilitator, enrolments[12], planned, on=past[2].date)
 
+    # Khulna's batches are in Bangla (their participants log in to Bangla pages and get Bangla code
+    # cards and certificates); this one is in English, to show both.
     jashore_batch = batches.create_batch(trainer, partner_id=jashore.id, district=None, venue="Jhikargachha NGO office",
                                          start_date=_working_days_back(now, 2, {4}, holidays),
-                                         facilitator_ids=[facilitator2.id])
+                                         facilitator_ids=[facilitator2.id], language="en")
     jashore_people = [shirin] + [register(jashore, name, 50 + i) for i, name in enumerate(JASHORE_NAMES)]
     jashore_enrolments = batches.enrol(trainer, jashore_batch, jashore_people)
     mark_attendance(facilitator2, [d for d in jashore_batch.days if d.date <= now], jashore_enrolments,

@@ -125,13 +125,13 @@ def test_edit_changes_venue_capacity_and_facilitators_but_not_below_enrolled(cli
     login(world.trainer)
     url = f"/batches/{world.batch.id}/edit"
     token = csrf_token(client, url)
-    base = {"csrf_token": token, "venue": "New hall", "off_days": ["4"], "language": "en",
+    base = {"csrf_token": token, "venue": "New hall", "off_days": ["4"], "language": "bn",
             "master_trainer_id": world.trainer.id, "facilitator_ids": [world.facilitator.id, second.id]}
     assert client.post(url, data={**base, "capacity": "0"}).status_code == 400
     too_low = client.post(url, data={**base, "capacity": "1"})
     assert too_low.status_code == 302  # one person is enrolled: 1 is allowed
     batch = fresh(Batch, world.batch.id)
-    assert batch.venue == "New hall" and batch.language == "en" and batch.capacity == 1
+    assert batch.venue == "New hall" and batch.language == "bn" and batch.capacity == 1
     assert {f.id for f in batch.facilitators} == {world.facilitator.id, second.id}
     event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "batch_updated"))
     assert set(event_row.details["fields"]) >= {"venue", "language", "capacity", "facilitators"}

@@ -74,6 +74,8 @@ def test_no_pdf_names_anyone_in_its_properties(app, client, login, world):
         f"/certificates/{issued[0].id}.pdf": (f"Certificate {issued[0].serial}", LATIN),
         f"/certificates/{issued[1].id}.pdf": (f"Certificate {issued[1].serial}", BANGLA),
         f"/certificates/batch/{batch.id}/certificates.pdf": (f"Certificates {first} to {last}", LATIN),
+        # the participants' code cards: codes only, never a name (on the page or in the properties)
+        f"/batches/{batch.id}/code-cards.pdf": (f"Code cards {batch.code}", latin.code),
         # a facilitator's credential: the staff member's name on the page, never in the properties
         f"/trainers/facilitators/{world.facilitator.id}/credential.pdf":
             (f"Facilitator credential {credential.serial}", "Staff Person"),
