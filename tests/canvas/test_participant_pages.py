@@ -145,5 +145,6 @@ def test_who_saved_reads_as_a_whole_sentence_in_bangla(client, login, world):
     html = client.get(url(p)).get_data(as_text=True)
     assert re.search(r"ভার্সন [0-9২]+: Staff Person .+-এ সেভ করেছেন<", html)
     login(world.facilitator)
+    client.post("/accounts/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
     english = client.get(url(p)).get_data(as_text=True)
     assert re.search(r"Version 2, I saved it on .+?</span>", english)
