@@ -13,7 +13,6 @@ from edt.modules.accounts.services import partners as all_partners
 from edt.security import STAFF, Role, role_required, scoped_or_404
 from edt.signals import collect_parts
 
-from . import code_cards as code_cards_pdf
 from . import queries, roster, services
 from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
                     MoveDayForm, TransferForm)
@@ -96,6 +95,7 @@ def code_cards(batch_id):
     with the code filled in; for the batch's facilitators and master trainers."""
     batch = queries.batch_for(current_user, batch_id)
     codes = [e.participant.code for e in queries.batch_roster(batch) if e.status == EnrolmentStatus.ACTIVE]
+    from . import code_cards as code_cards_pdf  # noqa: ReportLab loads on the first PDF, not in every worker
     data = code_cards_pdf.render(batch, codes)
     audit.record(current_user, "code_cards_printed", "batch", batch.id, details={"cards": len(codes)})
     return Response(data, mimetype="application/pdf",

@@ -15,7 +15,8 @@ from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
 from edt.signals import verification_requested
 
-from . import eligibility, pdf, queries, services, verification
+from . import eligibility, queries, services, verification
+from .wording import TRAINING, TRAINING_BN
 from .eligibility import CertificateError
 from .forms import IssueForm, NameForm, RevokeForm, VerifyForm
 from .models import CertificateStatus
@@ -219,7 +220,7 @@ def _result(certificate, form: NameForm, outcome=None):
     """The verify page is bilingual, as the certificate is: the visitor's language first (the
     training's name and the dates), the other one under it."""
     first, second = ("bn", "en") if bangla() else ("en", "bn")
-    trainings = {"en": pdf.TRAINING, "bn": pdf.TRAINING_BN}
+    trainings = {"en": TRAINING, "bn": TRAINING_BN}
     return render_template("certificates/verify_result.html", certificate=certificate, form=form, outcome=outcome,
                            training=trainings[first], training_other=trainings[second],
                            languages=(first, second), long_date=long_date)
