@@ -6,3 +6,13 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+/* Errors in view (issue 13): landing on a #block moves focus to the page, so focus the refused
+   field once the browser has scrolled there (focus also brings the field into view). */
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    var first = document.querySelector("[autofocus]");
+    if (first) {
+      first.focus();
+    }
+  }, 0);
+});

@@ -59,9 +59,10 @@ def participant_login():
 @role_required(*ALL_ROLES)
 def logout():
     participant = current_user.is_participant
+    message = _("You are logged out.")  # in the language she was reading: the session decides it
     services.logout(current_user)
     sessions.end_now()
-    flash(_("You are logged out."), "ok")
+    flash(message, "ok")
     return redirect(url_for("accounts.participant_login" if participant else "accounts.login"))
 
 

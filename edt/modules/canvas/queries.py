@@ -232,11 +232,37 @@ def blocks_view(canvas: Canvas | None, threads: dict | None = None) -> list[dict
             for key in block_order()]
 
 
+def changes_asked(canvas: Canvas, threads: dict) -> list[tuple[str | None, str, str]]:
+    """Where a sent-back canvas waits for the participant: the blocks (and the whole-canvas thread)
+    whose last comment is a facilitator's, as (block key or None, label, anchor), in page order."""
+    if canvas.status != CanvasStatus.CHANGES_REQUESTED:
+        return []
+
+    def waiting(thread) -> bool:
+        return bool(thread) and thread[-1].author is not None and thread[-1].author.is_staff
+
+    asked = [(None, gettext("The whole canvas"), "canvas-general")] if waiting(threads.get(None)) else []
+    return asked + [(key, str(CANVAS_BLOCKS[key][0]), block_anchor(key))
+                    for key in block_order() if waiting(threads.get(key))]
+
+
+def comment_counts(canvas: Canvas | None) -> dict[str | None, int]:
+    """How many comments each block's thread holds (None: the whole canvas). One query."""
+    if canvas is None:
+        return {}
+    return dict(db.session.execute(select(CanvasComment.block, func.count()).where(
+        CanvasComment.canvas_id == canvas.id).group_by(CanvasComment.block)).all())
+
+
 def home_card(participant) -> dict:
-    """The participant's home page card: canvas status, notes per block and the plan's figures.
-    Two queries (plus the plan's lines)."""
+    """The participant's home page card: canvas status, notes and comments per block and the plan's
+    figures. Three queries (plus the plan's lines)."""
     canvas = canvas_of(participant.id)
     plan_row = plan_of(canvas)
     figures = planning.compute(planning.from_model(plan_row)) if plan_row else None
-    return {"participant": participant, "canvas": canvas, "blocks": blocks_view(canvas),
+    counts = comment_counts(canvas)
+    blocks = blocks_view(canvas)
+    for block in blocks:
+        block["comments"] = counts.get(block["key"], 0)
+    return {"participant": participant, "canvas": canvas, "blocks": blocks, "general_comments": counts.get(None, 0),
             "figures": figures if figures and not figures.is_empty else None}

@@ -62,7 +62,7 @@ def _to_canvas(participant, block: str | None = None):
 
 
 def _render_view(participant, canvas, status: int = 200, *, add_errors=None, add_values=None,
-                 review_form=None, comment_form=None, comment_block=None):
+                 block_errors=None, review_form=None, comment_form=None, comment_block=None):
     data = queries.page_data(canvas)
     figures = planning.compute(planning.from_model(data["plan"])) if data["plan"] else None
     queue = None
@@ -74,6 +74,7 @@ def _render_view(participant, canvas, status: int = 200, *, add_errors=None, add
         "canvas/view.html", participant=participant, canvas=canvas, blocks=_blocks(canvas, data["threads"]),
         general=data["threads"].get(None, []), plan=data["plan"], figures=figures,
         last=queries.last_revision(canvas), add_errors=add_errors or {}, add_values=add_values or {},
+        block_errors=block_errors or {}, asked=queries.changes_asked(canvas, data["threads"]),
         review_form=review_form or ReviewForm(formdata=None), comment_form=comment_form,
         comment_block=comment_block, queue=queue,
     ), status
@@ -156,8 +157,8 @@ def change_item(participant_id, block):
         services.change_item(current_user, canvas, block, verb, index, _base(form))
     except services.CanvasConflict as conflict:
         return _merge(participant, conflict)
-    except services.CanvasError as error:
-        flash(str(error), "error")
+    except services.CanvasError as error:  # shown in the block, where the button was pressed
+        return _render_view(participant, canvas, 400, block_errors={block: str(error)})
     return _to_canvas(participant, block)
 
 
