@@ -113,7 +113,7 @@ def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(
     return batches.create_batch(trainer, partner_id=partner.id, district=district, venue=venue,
                                 start_date=start or today() - timedelta(days=2), off_days=set(off_days),
                                 capacity=capacity, master_trainer_id=trainer.id,
-                                facilitator_ids=[f.id for f in facilitators])
+                                facilitator_ids=[f.id for f in facilitators], clash_ok=batches.KEEP_BOTH)
 
 
 def enrol(batch, participants, actor=None):
