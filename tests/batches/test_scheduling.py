@@ -3,7 +3,7 @@ for a new batch, an edit and a day move; day moves show the dates before and aft
 last one can be undone (audited)."""
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from edt import clock
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.batches import services
-from edt.modules.batches.models import Batch, DayMove, TrainingDay
+from edt.modules.batches.models import Batch, DayMove, Holiday, TrainingDay
 
 from tests.conftest import csrf_token
 from tests.factories import make_batch, make_staff
@@ -154,3 +154,65 @@ def test_a_day_move_onto_another_batch_of_the_facilitator_names_the_clash(client
     with pytest.raises(services.BookingClash):  # the service itself asks too
         services.move_day(world.trainer, db.session.get(TrainingDay, mine.days[8].id), busy.days[0].date
                           - timedelta(days=0), shift_following=True)
+
+
+# --- holidays: the shipped list, the load command, editing ------------------------------------
+
+def test_the_shipped_list_loads_2026_and_2027_with_lunar_dates_marked(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["holidays", "load", str(services.HOLIDAY_FILE)])
+    assert result.exit_code == 0, result.output
+    rows = list(db.session.scalars(select(Holiday).order_by(Holiday.date)))
+    years = {year: [h for h in rows if h.date.year == year] for year in (2026, 2027)}
+    assert len(years[2026]) == 20 and len(years[2027]) == 21
+    names = " ".join(h.name for h in rows)
+    for wanted in ("Eid-ul-Fitr", "Eid-ul-Adha", "Bijoya Dashami", "Christmas", "Independence Day", "Victory Day",
+                   "Pohela Boishakh", "May Day", "Shab-e-Barat", "Ashura", "Eid-e-Miladunnabi", "Buddha Purnima",
+                   "Janmashtami", "Mother Language Day"):
+        assert wanted in names, wanted
+    assert all(h.lunar for h in rows if "Eid" in h.name or "Ashura" in h.name)
+    assert not any(h.lunar for h in rows if h.name in ("Victory Day", "Christmas Day"))
+    assert "Added 41 holidays" in result.output
+    again = runner.invoke(args=["holidays", "load", str(services.HOLIDAY_FILE)])  # the same file twice adds nothing
+    assert again.exit_code == 0 and "Added 0 holidays; 41 were already listed" in again.output
+    assert db.session.scalar(select(func.count(Holiday.id))) == 41
+    listed = runner.invoke(args=["holidays", "list", "--all"]).output
+    assert "Eid-ul-Adha  (lunar: check locally)" in listed
+
+
+def test_a_holiday_file_with_a_bad_row_reports_each_and_commits_none(app, world, tmp_path):
+    path = tmp_path / "holidays.csv"
+    path.write_text("date,name,lunar,note\n2031-03-26,Independence Day,no,\n2031-13-01,Nowhere Day,no,\n"
+                    "2031-12-16,,no,\n2031-12-25,Christmas Day,maybe,\n2031-03-26,Twice,no,\n2031-05-01,May Day,,\n",
+                    encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["holidays", "load", str(path)])
+    assert result.exit_code != 0
+    for line in ("line 3:", "line 4:", "line 5:", "line 6:"):
+        assert line in result.output, result.output
+    assert "line 2:" not in result.output and "line 7:" not in result.output
+    assert "4 bad rows; nothing was saved" in result.output
+    assert db.session.scalar(select(func.count(Holiday.id))) == 0
+    assert not audits("holidays_loaded")
+
+
+def test_holidays_are_edited_and_removed_on_the_page_with_an_audit(client, login, world):
+    holiday = services.add_holiday(world.trainer, date(2031, 3, 27), "Eid-ul-Fitr", lunar=True)
+    login(world.trainer)
+    url = f"/batches/holidays/{holiday.id}/edit"
+    token = csrf_token(client, url)
+    page = client.get("/batches/holidays").get_data(as_text=True)
+    assert "check locally: moon sighting" in page and url in page
+    assert client.post(url, data={"csrf_token": token, "date": "2031-03-28", "name": "Eid-ul-Fitr",
+                                  "lunar": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Holiday, holiday.id).date == date(2031, 3, 28)
+    [row] = audits("holiday_updated")
+    assert row.details == {"fields": ["date"]}
+    services.add_holiday(world.trainer, date(2031, 3, 26), "Independence Day")
+    clash = client.post(url, data={"csrf_token": token, "date": "2031-03-26", "name": "Eid-ul-Fitr"})
+    assert clash.status_code == 400 and "already in the holiday list" in clash.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Holiday, holiday.id).date == date(2031, 3, 28)
+    assert client.post(f"/batches/holidays/{holiday.id}/delete", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Holiday, holiday.id) is None and len(audits("holiday_deleted")) == 1

@@ -89,6 +89,8 @@ MATRIX = {
     "batches.transfer": row("GET", "/batches/enrolments/{enrolment_id}/transfer", R, 403, 200, 404, 200),
     "batches.holidays": row("GET", "/batches/holidays", R, 403, 403, 403, 200),
     "batches.delete_holiday": row("POST", "/batches/holidays/{holiday_id}/delete", R, 403, 403, 403, R),
+    "batches.edit_holiday": row("GET", "/batches/holidays/{holiday_id}/edit", R, 403, 403, 403, 200),
+    "batches.undo_move": row("GET", "/batches/{batch_id}/undo-move", R, 403, 302, 404, 302),
     "batches.roster_template": row("GET", "/batches/roster/template.csv", R, 403, 200, 200, 200),
     "batches.import_roster": row("GET", "/batches/roster/import", R, 403, 200, 200, 200),
     # an empty file for Khulna: the facilitator is told it is empty, the other one may not import for Khulna

@@ -3,10 +3,13 @@
 Services take the acting user, hold the rules, commit once per action and audit every change
 (field names and counts only). A broken rule raises BatchError with a message safe to show.
 """
+import csv
 import hashlib
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
@@ -440,27 +443,96 @@ def undo_last_move(actor: User, batch: Batch, *, clash_ok: str | None = None) ->
 
 # --- holidays --------------------------------------------------------------------------------
 
-def add_holiday(actor: User | None, day: date, name: str) -> Holiday:
-    _require_master(actor)
+HOLIDAY_FILE = Path(__file__).resolve().parents[2] / "data" / "holidays-bd-2026-2027.csv"
+TRUE_WORDS, FALSE_WORDS = {"yes", "y", "1", "true", "lunar"}, {"", "no", "n", "0", "false"}
+
+
+def _holiday_fields(day, name) -> tuple[date, str]:
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
-        raise BatchError(_l("Give the holiday a name (at most 80 characters)."))
+        raise BatchError(_l("Give the holiday a name (at most 80 characters)."), "name")
     if not isinstance(day, date):
-        raise BatchError(_l("Give the holiday's date."))
+        raise BatchError(_l("Give the holiday's date."), "date")
     if not date(2020, 1, 1) <= day <= date(2100, 12, 31):
-        raise BatchError(_l("Choose a date between 2020 and 2100."))
+        raise BatchError(_l("Choose a date between 2020 and 2100."), "date")
+    return day, name
+
+
+def add_holiday(actor: User | None, day: date, name: str, *, lunar: bool = False) -> Holiday:
+    _require_master(actor)
+    day, name = _holiday_fields(day, name)
     if db.session.scalar(select(Holiday.id).where(Holiday.date == day)):
-        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat()))
-    holiday = Holiday(date=day, name=name)
+        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat()), "date")
+    holiday = Holiday(date=day, name=name, lunar=bool(lunar))
     db.session.add(holiday)
     try:
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
-        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat())) from error
-    audit.record(actor, "holiday_added", "holiday", holiday.id, details={"fields": ["date", "name"]})
+        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat()), "date") from error
+    audit.record(actor, "holiday_added", "holiday", holiday.id, details={"fields": ["date", "name", "lunar"]})
     db.session.commit()
     return holiday
+
+
+def update_holiday(actor: User, holiday: Holiday, day: date, name: str, *, lunar: bool = False) -> Holiday:
+    """Correct a holiday (a moon sighting moved Eid by a day). Existing training days are not moved."""
+    _require_master(actor)
+    day, name = _holiday_fields(day, name)
+    if db.session.scalar(select(Holiday.id).where(Holiday.date == day, Holiday.id != holiday.id)):
+        raise BatchError(_l("%(date)s is already in the holiday list.", date=day.isoformat()), "date")
+    changed = [f for f, v in (("date", day), ("name", name), ("lunar", bool(lunar))) if getattr(holiday, f) != v]
+    holiday.date, holiday.name, holiday.lunar = day, name, bool(lunar)
+    if changed:
+        audit.record(actor, "holiday_updated", "holiday", holiday.id, details={"fields": changed})
+    db.session.commit()
+    return holiday
+
+
+class HolidayFileError(BatchError):
+    """A holiday file with bad rows: `errors` lists (line number, message); nothing was saved."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        super().__init__(_l("The file has %(n)d bad rows; nothing was saved.", n=len(errors)))
+        self.errors = errors
+
+
+def load_holidays(actor: User | None, text: str) -> tuple[int, int]:
+    """Load a holiday CSV (columns date, name, lunar, note): every row or none. A date already
+    listed is kept as it is (so loading the same file twice adds nothing). Returns (added, kept)."""
+    _require_master(actor)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if not reader.fieldnames or not {"date", "name"} <= {(f or "").strip().lower() for f in reader.fieldnames}:
+        raise HolidayFileError([(1, str(_l("The first line must name the columns: date, name, lunar, note.")))])
+    errors, rows, seen = [], [], {}
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
+        try:
+            try:
+                day = date.fromisoformat(row.get("date", ""))
+            except ValueError:
+                raise BatchError(_l("“%(value)s” is not a date like 2026-12-16.", value=row.get("date", ""))) from None
+            day, name = _holiday_fields(day, row.get("name"))
+            lunar = row.get("lunar", "").lower()
+            if lunar not in TRUE_WORDS | FALSE_WORDS:
+                raise BatchError(_l("Lunar must be yes or no, not “%(value)s”.", value=row.get("lunar")))
+            if day in seen:
+                raise BatchError(_l("%(date)s is in the file twice (line %(line)d).", date=day.isoformat(),
+                                    line=seen[day]))
+        except BatchError as error:
+            errors.append((line, str(error)))
+            continue
+        seen[day] = line
+        rows.append((day, name, lunar in TRUE_WORDS))
+    if errors:
+        raise HolidayFileError(errors)
+    listed = set(db.session.scalars(select(Holiday.date).where(Holiday.date.in_(seen))))
+    added = [Holiday(date=day, name=name, lunar=lunar) for day, name, lunar in rows if day not in listed]
+    db.session.add_all(added)
+    db.session.flush()
+    audit.record(actor, "holidays_loaded", "holiday", None, details={"added": len(added), "kept": len(listed)})
+    db.session.commit()
+    return len(added), len(listed)
 
 
 def delete_holiday(actor: User, holiday: Holiday) -> None:

@@ -283,9 +283,9 @@ def holidays():
     form = HolidayForm()
     if form.validate_on_submit():
         try:
-            services.add_holiday(current_user, form.date.data, form.name.data)
+            services.add_holiday(current_user, form.date.data, form.name.data, lunar=form.lunar.data)
         except services.BatchError as error:
-            form.date.errors.append(str(error))
+            attach(form, error, "date")
         else:
             flash(_("Holiday added. Batches created from now on skip it; existing days are not moved."), "ok")
             return redirect(url_for("batches.holidays"))
@@ -294,11 +294,33 @@ def holidays():
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
 
+def _holiday_or_404(holiday_id: int) -> Holiday:
+    return scoped_or_404(db.session.get(Holiday, holiday_id), target_type="holiday", target_id=holiday_id,
+                         actor=current_user)
+
+
+@bp.route("/holidays/<int:holiday_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def edit_holiday(holiday_id):
+    holiday = _holiday_or_404(holiday_id)
+    form = HolidayForm(obj=holiday)
+    if form.validate_on_submit():
+        try:
+            services.update_holiday(current_user, holiday, form.date.data, form.name.data, lunar=form.lunar.data)
+        except services.BatchError as error:
+            db.session.rollback()
+            attach(form, error, "date")
+        else:
+            flash(_("Holiday saved. Existing training days are not moved: the batch page flags a day on a holiday."),
+                  "ok")
+            return redirect(url_for("batches.holidays"))
+    return render_template("batches/holiday_edit.html", form=form, holiday=holiday), 400 if form.errors else 200
+
+
 @bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
 @role_required(Role.MASTER_TRAINER)
 def delete_holiday(holiday_id):
-    holiday = scoped_or_404(db.session.get(Holiday, holiday_id), target_type="holiday", target_id=holiday_id,
-                            actor=current_user)
+    holiday = _holiday_or_404(holiday_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_holiday(current_user, holiday)
