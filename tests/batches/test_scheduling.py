@@ -198,7 +198,8 @@ def test_a_holiday_file_with_a_bad_row_reports_each_and_commits_none(app, world,
 def test_holidays_are_edited_and_removed_on_the_page_with_an_audit(client, login, world):
     holiday = services.add_holiday(world.trainer, date(2031, 3, 27), "Eid-ul-Fitr", lunar=True)
     login(world.trainer)
-    url = f"/batches/holidays/{holiday.id}/edit"
+    holiday_id = holiday.id
+    url = f"/batches/holidays/{holiday_id}/edit"
     token = csrf_token(client, url)
     page = client.get("/batches/holidays").get_data(as_text=True)
     assert "check locally: moon sighting" in page and url in page
@@ -213,6 +214,6 @@ def test_holidays_are_edited_and_removed_on_the_page_with_an_audit(client, login
     assert clash.status_code == 400 and "already in the holiday list" in clash.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Holiday, holiday.id).date == date(2031, 3, 28)
-    assert client.post(f"/batches/holidays/{holiday.id}/delete", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/batches/holidays/{holiday_id}/delete", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Holiday, holiday.id) is None and len(audits("holiday_deleted")) == 1
+    assert db.session.get(Holiday, holiday_id) is None and len(audits("holiday_deleted")) == 1
