@@ -110,7 +110,7 @@ def test_no_single_small_cell_can_be_recovered_from_the_totals(app, limit):
     threshold: no hidden small count is determined by the figures shown."""
     rng = random.Random(limit)
     checked = 0
-    for _round in range(120):
+    for _round in range(60):
         people = rng.choice((6, 12, 25, 60, 140))
         rows = [person(rng, consented=int(rng.random() > 0.05)) for _ in range(people)]
         splits, total = services.build_splits(rows, {1: "Shapla", 2: "Ashar Alo"}, limit=limit)
@@ -119,7 +119,7 @@ def test_no_single_small_cell_can_be_recovered_from_the_totals(app, limit):
                        if 0 < line.sums[name] < limit)
         for split in splits:  # and the totals are shown, exactly, whenever they are not small themselves
             assert split.total.cell("people") == (str(people) if people >= limit else f"<{limit}")
-    assert checked > 500  # the test did meet small cells
+    assert checked > 250  # the test did meet small cells
 
 
 def test_the_check_itself_finds_a_cell_the_old_rule_would_give_away(app):

@@ -21,6 +21,7 @@ default; "5" below stands for it):
 So the most one learns from the totals is the sum of two or more hidden cells, never one of them.
 """
 from flask import current_app
+from flask_babel import gettext as _
 
 from .queries import MEASURES
 
@@ -226,17 +227,11 @@ def show_lines(lines: list, total, limit: int | None) -> None:
     show_splits([(lines, total)], limit)
 
 
-ABOUT = (
-    "Counts of 1 to {low} read <{limit}; a line of 1 to {low} people hides all its counts and rate. Totals are "
-    "shown. Where a total would give a hidden count away (the only hidden cell of a column, or of a line's "
-    "completed + in training + did not complete + dropped out = people), the smallest other cell is hidden "
-    "too (<{limit} if it holds 0 to {low}, {limit}+ if more), until every total hides at least two cells: "
-    "the most one can work out is the sum of hidden cells, never one of them. Zero is shown. The people "
-    "without data-use consent are hidden alike in every split. Master trainers' pages show exact figures; "
-    "every export is suppressed. Threshold: {limit} (EDT_SMALL_COUNT)."
-)
-
-
 def explain(limit: int) -> str:
-    """The rules in one paragraph, for the About sheet (English, like the field names)."""
-    return ABOUT.format(limit=limit, low=limit - 1)
+    """The rules in one paragraph, for the About sheet and the report pages."""
+    return _("Counts of 1 to %(low)d read <%(limit)d, and a line of 1 to %(low)d people hides all its counts "
+             "and its rate. Totals are shown. Where a total would give a hidden count away, the smallest other "
+             "count beside it is hidden too (<%(limit)d if it holds 0 to %(low)d, %(limit)d+ if more), so the most "
+             "anyone can work out is the sum of two hidden counts, never one of them. Zero is shown. Master "
+             "trainers' pages show exact figures; every export hides small counts. Threshold: %(limit)d.",
+             limit=limit, low=limit - 1)
