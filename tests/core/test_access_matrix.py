@@ -168,6 +168,8 @@ MATRIX = {
     # data protection: the audit log and erasure are for master trainers; a kept form
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
+    # the audit log as CSV for an auditor: master trainers only, like the page
+    "privacy.audit_csv": row("GET", "/privacy/audit.csv", R, 403, 403, 403, 200),
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
     "kept_forms.review": row("GET", "/kept-forms/{resume_token}", R, 404, 200, 404, 404),
     "kept_forms.discard": row("POST", "/kept-forms/{resume_token}/discard", R, 404, R, 404, 404),
