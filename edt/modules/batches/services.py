@@ -68,7 +68,7 @@ class Clash:
     dates: list[date]
 
     def describe(self) -> str:
-        shown = ", ".join(show_day(d) for d in self.dates[:4]) + (" …" if len(self.dates) > 4 else "")
+        shown = ", ".join(show_day(d) for d in self.dates)
         return str(_l("%(name)s already runs %(batch)s (%(first)s – %(last)s) on %(dates)s.",
                       name=self.facilitator.display_name or self.facilitator.username, batch=self.batch.code,
                       first=show_day(self.batch.start_date), last=show_day(self.batch.end_date), dates=shown))
