@@ -7,10 +7,12 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from edt.clock import TIMEZONE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
 
 
 def _env(name, default=None):
@@ -136,7 +138,8 @@ class Config:
     # count shown in splits beyond master trainers and in every export (smaller ones read "<5").
     PROGRAMME_TARGET_PARTICIPANTS = int(_env("EDT_TARGET_PARTICIPANTS", 6000))
     PROGRAMME_TARGET_WOMEN_SHARE = float(_env("EDT_TARGET_WOMEN_SHARE", 0.65))
-    SMALL_CELL_THRESHOLD = 5
+    # EDT_SMALL_COUNT (default 5): the counter-trafficking data collaborative uses 11.
+    SMALL_CELL_THRESHOLD = int(_env("EDT_SMALL_COUNT", _env("EDT_SMALL_CELL_THRESHOLD", 5)))
 
     # Facilitator credentials (the trainers module): a certificate lasts CREDENTIAL_YEARS; a
     # provisional or certified facilitator with no batch day, ToT or refresher for
@@ -168,6 +171,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SEED_DEMO_ALLOWED = False
+    # No default: certificates and QR codes carry this address, so it must be the real one.
+    PUBLIC_URL = (_env("EDT_PUBLIC_URL") or "").rstrip("/")
 
 
 def load(config=None) -> type[Config]:
@@ -185,10 +190,21 @@ def finalise(app) -> None:
                 "EDT_SECRET_KEY must be set to a long random value in production "
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
+        public = app.config.get("PUBLIC_URL") or ""
+        host = urlsplit(public).hostname or ""
+        if urlsplit(public).scheme not in ("http", "https") or not host or host in LOOPBACK:
+            raise RuntimeError(
+                "EDT_PUBLIC_URL must be set in production to the address people reach EDT at "
+                "(for example: EDT_PUBLIC_URL=https://edt.example.org). Certificates and their QR codes "
+                f"carry it; {public or 'nothing'!r} would send every verifier nowhere."
+            )
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.config["INSTANCE_PATH"]))
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if int(app.config.get("SMALL_CELL_THRESHOLD", 5)) < 2:
+        raise RuntimeError("EDT_SMALL_COUNT must be a whole number of at least 2 (5 by default; 11 for the "
+                           "counter-trafficking data collaborative).")
     if uri.startswith("postgresql://"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")

@@ -116,7 +116,7 @@ def make_batch(partner, *, facilitators=(), trainer=None, start=None, off_days=(
                                 start_date=start or today() - timedelta(days=2), off_days=set(off_days),
                                 language=language,
                                 capacity=capacity, master_trainer_id=trainer.id,
-                                facilitator_ids=[f.id for f in facilitators])
+                                facilitator_ids=[f.id for f in facilitators], clash_ok=batches.KEEP_BOTH)
 
 
 def enrol(batch, participants, actor=None):

@@ -49,11 +49,13 @@ def finished_batch(trainer, partner, facilitator_ids, people, *, venue: str, fir
     first day moved back to `first_day` (or the working day before it), the others following:
     how a batch entered late looks. Returns (batch, enrolments in the order of `people`)."""
     batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue=venue,
-                                 start_date=today() + timedelta(days=scheduled_in), facilitator_ids=list(facilitator_ids))
+                                 start_date=today() + timedelta(days=scheduled_in), facilitator_ids=list(facilitator_ids),
+                                 clash_ok=batches.KEEP_BOTH)
     enrolments = batches.enrol(trainer, batch, list(people))
     while first_day.weekday() in batch.off_weekdays:
         first_day -= timedelta(days=1)
-    batches.move_day(trainer, batch.days[0], first_day, confirmed=True, shift_following=True)
+    batches.move_day(trainer, batch.days[0], first_day, confirmed=True, shift_following=True,
+                     clash_ok=batches.KEEP_BOTH)
     return batch, enrolments
 
 
@@ -73,7 +75,7 @@ def certifiable_batch(trainer, partner, facilitators, people, *, status_of: Stat
     if first_day is None:
         batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue=venue,
                                      start_date=today() - timedelta(days=9), off_days=set(), capacity=capacity,
-                                     facilitator_ids=[f.id for f in facilitators])
+                                     facilitator_ids=[f.id for f in facilitators], clash_ok=batches.KEEP_BOTH)
         by_person = {e.participant_id: e for e in batches.enrol(trainer, batch, list(people))}
         enrolments = [by_person[p.id] for p in people]
     else:

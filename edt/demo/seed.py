@@ -170,6 +170,9 @@ def seed_batches(trainer, khulna, jashore, facilitator, facilitator2, rahima, sh
     with a drop-out, a transfer and two people at risk; a planned Khulna batch; a Jashore batch
     run by facilitator2; and the public holidays of this year and the next."""
     now = today()
+    # The government list shipped with EDT (2026 and 2027, lunar dates marked), then the fixed
+    # dates for any other year the demo runs in.
+    batches.load_holidays(trainer, batches.HOLIDAY_FILE.read_text(encoding="utf-8"))
     for year in (now.year, now.year + 1):
         for month, day, name in HOLIDAYS:
             if not batch_queries.holiday_dates(date(year, month, day), date(year, month, day)):

@@ -1,5 +1,6 @@
 """Batches and training days: scheduling, holidays, moving days, scope, enrolment, drop-out and
 transfer."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -45,7 +46,8 @@ def test_batch_gets_a_district_code_and_ten_days_skipping_fridays_and_holidays(a
     first = services.create_batch(world.trainer, partner_id=world.khulna.id, district=None, venue="Union hall",
                                   start_date=monday, facilitator_ids=[world.facilitator.id])
     second = services.create_batch(world.trainer, partner_id=world.khulna.id, district=None, venue="",
-                                   start_date=monday, facilitator_ids=[world.facilitator.id])
+                                   start_date=monday, facilitator_ids=[world.facilitator.id],
+                                   clash_ok=services.KEEP_BOTH)
     year = monday.year
     assert (first.code, second.code) == (f"KHU-{year}-01", f"KHU-{year}-02")
     dates = [d.date for d in first.days]
@@ -230,6 +232,10 @@ def test_moving_a_day_with_the_later_days_keeps_the_order(app, world):
         "days_moved"] == len(moved)
 
 
+def hidden_value(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
+
+
 def test_moving_onto_an_off_day_or_holiday_asks_for_confirmation(client, login, world):
     start = next_weekday(clock.today() + timedelta(days=5), 0)  # a Monday; days Mon..Thu, Sat..
     batch = make_batch(world.khulna, facilitators=[world.facilitator], start=start, off_days={4})
@@ -242,12 +248,13 @@ def test_moving_onto_an_off_day_or_holiday_asks_for_confirmation(client, login, 
     page = ask.get_data(as_text=True)
     assert ask.status_code == 200 and "weekly off day" in page and 'id="confirm-question"' in page
     assert fresh(TrainingDay, day10.id).date == day10.date  # nothing moved yet
-    # The confirmation is for that date only: another off day asks again.
+    plan = hidden_value(page, "confirmed")
+    # The confirmation is for that plan only: another off day asks again.
     later_friday = friday + timedelta(days=7)
-    again = client.post(url, data={"csrf_token": token, "date": later_friday.isoformat(),
-                                   "confirmed": friday.isoformat()})
+    again = client.post(url, data={"csrf_token": token, "date": later_friday.isoformat(), "confirmed": plan})
     assert 'id="confirm-question"' in again.get_data(as_text=True)
-    done = client.post(url, data={"csrf_token": token, "date": friday.isoformat(), "confirmed": friday.isoformat()})
+    assert fresh(TrainingDay, day10.id).date == day10.date
+    done = client.post(url, data={"csrf_token": token, "date": friday.isoformat(), "confirmed": plan})
     assert done.status_code == 302
     assert fresh(TrainingDay, day10.id).date == friday
     services.add_holiday(world.trainer, friday + timedelta(days=1), "Test holiday")

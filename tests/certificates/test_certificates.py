@@ -256,6 +256,8 @@ def test_revoke_needs_a_reason_and_the_verify_page_says_revoked(client, login, w
     assert db.session.get(Certificate, certificate.id).status == "revoked"
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert 'data-status="revoked"' in page and "Attendance sheet" not in page
+    help_text = re.search(r'<p id="revoked-help">(.*?)</p>', page, re.S).group(1)
+    assert html.escape(certificate.partner_name) in help_text and "contact" in help_text  # who to turn to
     assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 404  # never printed again
     event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate_revoked"))
     assert "Attendance" not in str(event_row.details)
@@ -502,3 +504,16 @@ def test_signatories_come_from_configuration_and_are_stored_on_the_certificate(a
     before = pdf.render(certificates[0])
     monkeypatch.setitem(current_app.config, "CERTIFICATE_SIGNATORIES", (("Someone New", "Director"),))
     assert pdf.render(certificates[0]) == before  # printed from the record, not today's settings
+
+
+def test_with_nobody_waiting_the_page_says_why_instead_of_a_disabled_button(client, login, world):
+    batch, people, enrolments = graduates(world, names=("Rahela Begum", "Moushumi Das"), attended=[3, 4])
+    login(world.trainer)
+    url = f"/certificates/batch/{batch.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="issue-all"' not in page and "disabled" not in page
+    assert "Nobody meets the rule above yet" in page
+    done, _people, _enrolments, _certificates = issued(world, names=("Jesmin Nahar",))
+    page = client.get(f"/certificates/batch/{done.id}").get_data(as_text=True)
+    assert 'id="issue-all"' not in page
+    assert "Nobody is waiting: the 1 eligible participant already has a certificate" in page

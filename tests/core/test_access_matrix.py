@@ -92,6 +92,8 @@ MATRIX = {
     "batches.transfer": row("GET", "/batches/enrolments/{enrolment_id}/transfer", R, 403, 200, 404, 200),
     "batches.holidays": row("GET", "/batches/holidays", R, 403, 403, 403, 200),
     "batches.delete_holiday": row("POST", "/batches/holidays/{holiday_id}/delete", R, 403, 403, 403, R),
+    "batches.edit_holiday": row("GET", "/batches/holidays/{holiday_id}/edit", R, 403, 403, 403, 200),
+    "batches.undo_move": row("GET", "/batches/{batch_id}/undo-move", R, 403, 302, 404, 302),
     "batches.roster_template": row("GET", "/batches/roster/template.csv", R, 403, 200, 200, 200),
     "batches.import_roster": row("GET", "/batches/roster/import", R, 403, 200, 200, 200),
     # an empty file for Khulna: the facilitator is told it is empty, the other one may not import for Khulna
@@ -170,6 +172,8 @@ MATRIX = {
     # data protection: the audit log and erasure are for master trainers; a kept form
     # (sent after the session ended) is reachable only by the person who sent it (world.facilitator).
     "privacy.audit_log": row("GET", "/privacy/audit", R, 403, 403, 403, 200),
+    # the audit log as CSV for an auditor: master trainers only, like the page
+    "privacy.audit_csv": row("GET", "/privacy/audit.csv", R, 403, 403, 403, 200),
     "privacy.erase": row("GET", "/privacy/participants/{participant_id}/erase", R, 403, 403, 403, 200),
     "kept_forms.review": row("GET", "/kept-forms/{resume_token}", R, 404, 200, 404, 404),
     "kept_forms.discard": row("POST", "/kept-forms/{resume_token}/discard", R, 404, R, 404, 404),

@@ -255,3 +255,41 @@ def test_audit_rows_hold_field_names_never_values(client, login, world, rich):
     assert "participant_updated" in dumped and "participant_erased" in dumped and '"full_name"' in dumped
     for canary in canaries:
         assert canary not in dumped
+
+
+def test_the_audit_page_shows_bangladesh_time_and_labels_and_exports_csv_for_an_auditor(client, login, world, rich):
+    p = world.participant
+    login(world.facilitator)
+    client.get(f"/participants/{p.id}")
+    login(world.trainer)
+    page = client.get("/privacy/audit", query_string={"code": p.code}).get_data(as_text=True)
+    body = page.split('id="audit-rows"')[1].split("</table>")[0]
+    viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant_viewed")
+                                .order_by(AuditEvent.id.desc())).first()
+    at = viewed.at.replace(tzinfo=viewed.at.tzinfo or timezone.utc)
+    dhaka = at.astimezone(timezone(timedelta(hours=6)))
+    assert f'datetime="{dhaka.isoformat(timespec="seconds")}"' in body  # +06:00, not UTC
+    assert dhaka.strftime("%Y-%m-%d %H:%M") in body and "Bangladesh time" in page
+    assert ">Participant viewed<" in body and 'title="participant_viewed"' in body  # label, name kept for search
+    assert 'id="audit-csv"' in page
+    # Bangla: the labels follow the user's language.
+    client.post("/accounts/language", data={"locale": "bn", "csrf_token": csrf_token(client, "/")})
+    bangla = client.get("/privacy/audit", query_string={"code": p.code}).get_data(as_text=True)
+    assert ">Participant viewed<" not in bangla.split('id="audit-rows"')[1]
+    # The CSV: the same rows, Bangladesh time, stable action names beside the labels; audited.
+    before = audit_count()
+    response = client.get("/privacy/audit.csv", query_string={"code": p.code})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["when_dhaka", "who", "action", "action_label", "about", "about_id", "outcome", "fields"]
+    mine = [r for r in rows[1:] if r[2] == "participant_viewed"]
+    assert mine and mine[0][0].endswith("+06:00") and mine[0][1] == world.facilitator.username
+    assert mine[0][4] == "participant" and mine[0][5] == p.code
+    assert "Rahima" not in response.get_data(as_text=True)  # codes, never names
+    assert audit_count() == before + 1 and newest().action == "audit_log_exported"
+    assert client.get("/privacy/audit.csv?since=not-a-date").status_code == 400
+    login(world.facilitator)
+    assert client.get("/privacy/audit.csv").status_code == 403

@@ -46,7 +46,7 @@ def test_seed_demo_creates_the_documented_logins_and_keeps_data_on_rerun(app, cl
 
 
 def test_seed_demo_refuses_production(app):
-    prod = create_app(make_config(ENV_NAME="production", SECRET_KEY="y" * 40, SEED_DEMO_ALLOWED=False))
+    prod = create_app(make_config(ENV_NAME="production", SECRET_KEY="y" * 40, PUBLIC_URL="https://edt.example.org", SEED_DEMO_ALLOWED=False))
     with prod.app_context():
         result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "production" in result.output

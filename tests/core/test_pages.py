@@ -83,7 +83,7 @@ def test_session_cookie_flags(client, world):
 
 def test_production_500_is_plain_with_a_reference_and_no_traceback(app):
     prod = create_app(make_config(RAISE_SERVER_ERRORS=False, ENV_NAME="production",
-                                  SECRET_KEY="x" * 40, SESSION_COOKIE_SECURE=True))
+                                  SECRET_KEY="x" * 40, SESSION_COOKIE_SECURE=True, PUBLIC_URL="https://edt.example.org"))
 
     @prod.route("/boom")
     def boom():

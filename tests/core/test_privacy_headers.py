@@ -55,7 +55,7 @@ def test_security_headers_on_every_status(answers):
 
 
 def test_a_production_500_is_plain_with_headers_and_a_reference(app):
-    prod = create_app(make_config(RAISE_SERVER_ERRORS=False, ENV_NAME="production", SECRET_KEY="y" * 40,
+    prod = create_app(make_config(RAISE_SERVER_ERRORS=False, ENV_NAME="production", SECRET_KEY="y" * 40, PUBLIC_URL="https://edt.example.org",
                                   SESSION_COOKIE_SECURE=True))
 
     @prod.route("/fail")
@@ -76,7 +76,8 @@ def production_app():
     secret key production insists on and the suite's database."""
     config = type("ProductionForTests", (ProductionConfig,), {
         "SECRET_KEY": "a-long-random-production-key-" + "7f3a9c" * 8,
-        "SQLALCHEMY_DATABASE_URI": database_url(), "INSTANCE_PATH": TMP / "instance"})
+        "SQLALCHEMY_DATABASE_URI": database_url(), "INSTANCE_PATH": TMP / "instance",
+        "PUBLIC_URL": "https://edt.example.org"})
     return create_app(config)
 
 

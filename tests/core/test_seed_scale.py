@@ -51,7 +51,7 @@ def test_seed_scale_fills_only_an_empty_database_and_never_production(app, world
     result = app.test_cli_runner().invoke(args=["seed-scale", "--participants", "30"])
     assert result.exit_code != 0 and "empty database" in result.output
     assert _count(Participant) == before
-    prod = create_app(make_config(ENV_NAME="production", SECRET_KEY="y" * 40, SEED_DEMO_ALLOWED=False))
+    prod = create_app(make_config(ENV_NAME="production", SECRET_KEY="y" * 40, PUBLIC_URL="https://edt.example.org", SEED_DEMO_ALLOWED=False))
     with prod.app_context():
         refused = prod.test_cli_runner().invoke(args=["seed-scale", "--participants", "30"])
     assert refused.exit_code != 0 and "production" in refused.output

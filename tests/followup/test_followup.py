@@ -31,9 +31,10 @@ def finished_batch(world, people, *, last_day, facilitator=None):
     day 1 moved back: the way the services let a finished batch have participants)."""
     batch = batches.create_batch(world.trainer, partner_id=world.khulna.id, district=None, venue="Hall",
                                  start_date=today() + timedelta(days=3), off_days=set(),
-                                 facilitator_ids=[(facilitator or world.facilitator).id])
+                                 facilitator_ids=[(facilitator or world.facilitator).id], clash_ok=batches.KEEP_BOTH)
     enrolments = batches.enrol(world.trainer, batch, people)
-    batches.move_day(world.trainer, batch.days[0], last_day - timedelta(days=9), confirmed=True, shift_following=True)
+    batches.move_day(world.trainer, batch.days[0], last_day - timedelta(days=9), confirmed=True, shift_following=True,
+                     clash_ok=batches.KEEP_BOTH)
     db.session.refresh(batch)
     return batch, enrolments
 
@@ -79,7 +80,8 @@ def test_moving_a_training_day_moves_every_due_date(world):
     person, = people(world, 1)
     batch, _ = finished_batch(world, [person], last_day=today() - timedelta(days=20))
     before = {v.stage.key: v.due for v in queries.person_visits(world.facilitator, person, today())}
-    batches.move_day(world.trainer, batch.days[9], batch.days[9].date + timedelta(days=3), confirmed=True)
+    batches.move_day(world.trainer, batch.days[9], batch.days[9].date + timedelta(days=3), confirmed=True,
+                     clash_ok=batches.KEEP_BOTH)
     db.session.refresh(batch)
     after = {v.stage.key: v.due for v in queries.person_visits(world.facilitator, person, today())}
     assert after == {k: rules.add_months(batch.end_date, rules.stage(k).months) for k in before}
@@ -90,7 +92,7 @@ def test_a_running_batch_has_no_follow_ups_yet(world, client, login):
     person, = people(world, 1)
     batch = batches.create_batch(world.trainer, partner_id=world.khulna.id, district=None, venue="Hall",
                                  start_date=today() - timedelta(days=2), off_days=set(),
-                                 facilitator_ids=[world.facilitator.id])
+                                 facilitator_ids=[world.facilitator.id], clash_ok=batches.KEEP_BOTH)
     batches.enrol(world.trainer, batch, [person])
     assert queries.person_visits(world.facilitator, person, today()) == []
     login(world.facilitator)

@@ -314,10 +314,11 @@ def test_blank_filter_fields_mean_everything(client, login, world, dataset):
 # --- small cells -----------------------------------------------------------------------------------
 
 def test_suppression_hides_small_counts_and_the_one_cell_that_would_give_them_away():
-    assert suppression.suppress([12, 3, 0, 7], 5) == ["12", "<5", "0", "5+"]  # the smallest other is hidden too
+    # The smallest other cell is hidden too, an empty one first: the large figures stay.
+    assert suppression.suppress([12, 3, 0, 7], 5) == ["12", "<5", "<5", "7"]
     assert suppression.suppress([12, 3, 2, 7], 5) == ["12", "<5", "<5", "7"]  # two hidden: their sum is all one learns
     assert suppression.suppress([0, 0, 4], 5) == ["0", "0", "<5"]  # nothing else to hide: the total is "<5" too
-    assert suppression.suppress([9, 9], 5, forced={0}) == ["<5", "5+"]
+    assert suppression.suppress([9, 9], 5, forced={0}) == ["5+", "5+"]
     assert suppression.suppress([5, 6, 0], 5) == ["5", "6", "0"]
     assert suppression.shown_alone(4, 5) == "<5" and suppression.shown_alone(0, 5) == "0"
     assert suppression.suppress([2, 8], 10) == ["<10", "<10"] and suppression.suppress([2, 18], 10) == ["<10", "10+"]
@@ -332,7 +333,9 @@ def test_lines_with_few_people_hide_every_figure_and_their_rate():
     gender = {line.key: line for line in splits[0].lines}
     assert gender["man"].cell("people") == "<5" and gender["man"].cell("completed") == "<5"
     assert gender["man"].rate is None and gender["man"].cell("attended") == ""
-    assert gender["woman"].cell("people") == "5+" and gender["woman"].rate is None
+    # The women's figures stay: the empty "other" line is hidden with the men's instead.
+    assert gender["woman"].cell("people") == "20" and gender["woman"].rate == 83
+    assert gender["other"].cell("people") == "<5" and gender["other"].cell("completed") == "<5"
     assert total.cell("people") == "23" and total.rate == 81
     exact, _total = services.build_splits(rows, {1: "Shapla"}, limit=None)
     assert {line.key: line.cell("people") for line in exact[0].lines}["man"] == "3"

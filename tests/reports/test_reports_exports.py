@@ -42,7 +42,9 @@ def read_csv(response) -> list[list[str]]:
 def read_xlsx(response) -> dict[str, list[list[str]]]:
     assert response.status_code == 200 and response.mimetype == exports_mime(), response.status_code
     book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
-    return {sheet.title: [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    # Row 1 holds the labels in the user's language, row 2 the field names of the CSV files.
+    return {sheet.title: [["" if v is None else str(v) for v in row]
+                          for row in sheet.iter_rows(values_only=True)][1:]
             for sheet in book.worksheets}
 
 
@@ -293,3 +295,48 @@ def test_the_csv_writer_pulls_rows_as_it_goes(monkeypatch):
     first = [next(stream) for _ in range(3)]
     assert first[0] == "\ufeff" and first[2].count("\n") == exports.CSV_CHUNK_ROWS
     assert len(pulled) <= exports.CSV_CHUNK_ROWS * 2 + 1
+
+
+# --- the workbook as a spreadsheet user and a machine read it ---------------------------------------
+
+def test_the_workbook_has_numbers_two_frozen_header_rows_widths_and_an_about_sheet(client, login, world, dataset):
+    login(world.trainer)
+    response = client.get("/reports/export.xlsx?district=Khulna")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.get_data()))  # not read-only: panes and widths are read too
+    summary = book["Summary"]
+    assert summary.freeze_panes == "A3"
+    assert [c.value for c in summary[1]][:3] == ["Section", "Category", "People"]  # labels
+    assert [c.value for c in summary[2]] == exports.SUMMARY_HEADER  # stable field names for machines
+    people = [row[2] for row in summary.iter_rows(min_row=3) if row[0].value != "batches"]
+    assert people and all(c.data_type == "n" for c in people if c.value not in ("<5", "5+"))
+    assert any(c.data_type == "n" and c.value > 0 for c in people)
+    assert all(c.data_type == "s" for c in people if c.value in ("<5", "5+"))  # a hidden count stays text
+    assert summary.column_dimensions["B"].width >= 20
+    participants = book["Participants"]
+    assert participants.freeze_panes == "A3" and [c.value for c in participants[2]][0] == "code"
+    days = participants[3][[c.value for c in participants[2]].index("days_attended")]
+    assert days.data_type == "n"
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows(min_row=3)}
+    assert about["District"] == "Khulna" and "district" in about["Filters in the address"]
+    assert "Exported" in book["About"]["B3"].value or any("Bangladesh time" in str(v) for v in about.values())
+    assert "sum of two hidden counts" in about["Small counts"] and "Threshold: 5" in about["Small counts"]
+
+
+def test_the_workbook_labels_follow_the_users_language(client, login, world, dataset):
+    login(world.trainer)
+    client.post("/accounts/language", data={"locale": "bn", "csrf_token": csrf_token(client, "/")})
+    book = load_workbook(io.BytesIO(client.get("/reports/export.xlsx").get_data()))
+    labels, fields = [c.value for c in book["Summary"][1]], [c.value for c in book["Summary"][2]]
+    assert fields == exports.SUMMARY_HEADER  # the machines' row does not change with the language
+    assert labels[2] != "People" and any("\u0980" <= ch <= "\u09ff" for ch in labels[2])
+
+
+def test_openpyxl_is_loaded_only_when_a_workbook_is_made():
+    import subprocess
+    import sys
+
+    code = ("import sys; from edt import create_app; from tests.conftest import make_config; "
+            "create_app(make_config()); print('openpyxl' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -38,6 +38,7 @@ class BatchForm(FlaskForm):
     facilitator_ids = MultiCheckboxField(_l("Facilitators"), coerce=int)
     lapse_reason = StringField(_l("Reason, if a chosen facilitator's credential has lapsed"),
                                validators=[Optional(), Length(max=200)])
+    clash_ok = HiddenField(default="", validators=[Optional(), Length(max=32)])  # BookingClash's token, once asked
 
 
 class BatchEditForm(FlaskForm):
@@ -50,12 +51,17 @@ class BatchEditForm(FlaskForm):
     facilitator_ids = MultiCheckboxField(_l("Facilitators"), coerce=int)
     lapse_reason = StringField(_l("Reason, if a chosen facilitator's credential has lapsed"),
                                validators=[Optional(), Length(max=200)])
+    clash_ok = HiddenField(default="", validators=[Optional(), Length(max=32)])  # BookingClash's token, once asked
 
 
 class MoveDayForm(FlaskForm):
     date = DayField(_l("New date"), validators=[InputRequired(DATE_MESSAGE)])
     shift_following = BooleanField(_l("Move the later days as well, to the next working days"))
-    confirmed = HiddenField(default="")
+    confirmed = HiddenField(default="", validators=[Optional(), Length(max=32)])  # the token of the plan previewed
+
+
+class UndoMoveForm(FlaskForm):
+    clash_ok = HiddenField(default="", validators=[Optional(), Length(max=32)])
 
 
 class EnrolForm(FlaskForm):
@@ -78,6 +84,7 @@ class HolidayForm(FlaskForm):
     date = DayField(_l("Date"), validators=[InputRequired(DATE_MESSAGE)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the holiday a name.")), Length(max=80)],
                        render_kw={"placeholder": "Victory Day"})
+    lunar = BooleanField(_l("Lunar date: check locally, it depends on the moon sighting"))
 
 
 class ImportForm(FlaskForm):

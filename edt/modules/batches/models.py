@@ -6,8 +6,8 @@ in SQL; services keep them in step whenever a day moves.
 """
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table,
-                        UniqueConstraint, text)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Table, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flask_babel import lazy_gettext as _l
@@ -77,6 +77,9 @@ class Holiday(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[date] = mapped_column(Date, unique=True)
     name: Mapped[str] = mapped_column(String(80))
+    # A lunar holiday (Eid, Shab-e-Barat, Ashura...): its date depends on the moon sighting and
+    # may move by a day; the holidays page says "check locally".
+    lunar: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -178,3 +181,19 @@ class Enrolment(db.Model):
 
     def __repr__(self):
         return f"<Enrolment {self.batch_id}/{self.participant_id} {self.status}>"
+
+
+class DayMove(db.Model):
+    """One confirmed move of a batch's training days, kept so the last one can be undone:
+    `changes` lists [day number, old ISO date, new ISO date] (dates only, nothing personal)."""
+
+    __tablename__ = "day_move"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    changes: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self):
+        return f"<DayMove {self.batch_id} {len(self.changes or [])}>"

@@ -22,7 +22,7 @@ from edt.modules.participants.models import Participant
 from edt.modules.participants.queries import scope as participant_scope
 from edt.security import Role, scoped_or_404
 
-from .models import Batch, BatchStatus, Enrolment, EnrolmentStatus, Holiday, TrainingDay, batch_facilitator
+from .models import Batch, BatchStatus, DayMove, Enrolment, EnrolmentStatus, Holiday, TrainingDay, batch_facilitator
 
 
 def _acts_as_facilitator(user) -> bool:
@@ -217,3 +217,26 @@ def facilitators_of(partner_id: int | None = None):
 def master_trainers():
     return list(db.session.scalars(select(User).where(User.role == Role.MASTER_TRAINER, User.is_enabled.is_(True))
                                    .order_by(User.display_name, User.username)))
+
+
+def facilitator_bookings(user_ids, dates, *, exclude_batch_id: int | None = None) -> list[tuple[int, Batch, date]]:
+    """(facilitator id, other batch, date) for every training day of another batch that is not
+    cancelled, on one of `dates`, run by one of `user_ids`: the double bookings a plan would make."""
+    ids, days = sorted(set(user_ids)), sorted(set(dates))
+    if not ids or not days:
+        return []
+    stmt = (select(batch_facilitator.c.user_id, Batch, TrainingDay.date)
+            .join(Batch, Batch.id == batch_facilitator.c.batch_id)
+            .join(TrainingDay, TrainingDay.batch_id == Batch.id)
+            .where(batch_facilitator.c.user_id.in_(ids), TrainingDay.date.in_(days), Batch.cancelled_at.is_(None))
+            .order_by(Batch.start_date, Batch.code, TrainingDay.date))
+    if exclude_batch_id is not None:
+        stmt = stmt.where(Batch.id != exclude_batch_id)
+    return [(row[0], row[1], row[2]) for row in db.session.execute(stmt)]
+
+
+def last_move(batch_id: int) -> DayMove | None:
+    """The batch's latest day move, if it has not been undone (only the last one can be)."""
+    move = db.session.scalar(select(DayMove).where(DayMove.batch_id == batch_id)
+                             .order_by(DayMove.created_at.desc(), DayMove.id.desc()).limit(1))
+    return move if move is not None and move.undone_at is None else None

@@ -15,7 +15,7 @@ from edt.signals import collect_parts
 
 from . import queries, roster, services
 from .forms import (BatchEditForm, BatchForm, DropForm, EnrolForm, HolidayForm, ImportConfirmForm, ImportForm,
-                    MoveDayForm, TransferForm)
+                    MoveDayForm, TransferForm, UndoMoveForm)
 from .models import Batch, BatchStatus, EnrolmentStatus, Holiday, LeavingReason
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
@@ -70,6 +70,7 @@ def create():
         if len(partners) == 1:
             form.partner_id.data = partners[0].id
     _fill_staff_choices(form, None)
+    question = None
     if form.validate_on_submit():
         try:
             off_days = services.parse_off_days(form.off_days.data or [])
@@ -78,14 +79,16 @@ def create():
                 venue=form.venue.data or "", start_date=form.start_date.data, off_days=off_days,
                 language=form.language.data, capacity=form.capacity.data,
                 master_trainer_id=form.master_trainer_id.data or None, facilitator_ids=form.facilitator_ids.data or [],
-                lapse_reason=form.lapse_reason.data or "")
+                lapse_reason=form.lapse_reason.data or "", clash_ok=form.clash_ok.data or None)
+        except services.BookingClash as ask:
+            question, form.clash_ok.data = str(ask), ask.token
         except services.BatchError as error:
             attach(form, error, "start_date")
         else:
             flash(_("Batch %(code)s created: day 1 is %(first)s, day 10 is %(last)s.", code=batch.code,
                     first=batch.start_date.isoformat(), last=batch.end_date.isoformat()), "ok")
             return redirect(url_for("batches.detail", batch_id=batch.id))
-    return render_template("batches/form.html", form=form, batch=None), 400 if form.errors else 200
+    return render_template("batches/form.html", form=form, batch=None, question=question), 400 if form.errors else 200
 
 
 @bp.route("/<int:batch_id>/code-cards.pdf")
@@ -117,7 +120,7 @@ def detail(batch_id):
     parts = {"counts": {}, "summaries": {},
              **collect_parts("batches.detail", actor=current_user, batch=batch, enrolments=enrolments)}
     return render_template("batches/detail.html", batch=batch, days=days, enrolments=enrolments, holidays=holidays,
-                           today=on_day, status=batch.status_on(on_day),
+                           today=on_day, last_move=queries.last_move(batch.id), status=batch.status_on(on_day),
                            active=sum(1 for e in enrolments if e.is_active), form=form, confirm=ConfirmForm(),
                            **parts)
 
@@ -132,6 +135,7 @@ def edit(batch_id):
         form.off_days.data = [str(d) for d in sorted(batch.off_weekdays)]
         form.master_trainer_id.data = batch.master_trainer_id or 0
         form.facilitator_ids.data = [f.id for f in batch.facilitators]
+    question = None
     if form.validate_on_submit():
         try:
             services.update_batch(current_user, batch, venue=form.venue.data or "",
@@ -139,13 +143,15 @@ def edit(batch_id):
                                   language=form.language.data, capacity=form.capacity.data,
                                   master_trainer_id=form.master_trainer_id.data or None,
                                   facilitator_ids=form.facilitator_ids.data or [],
-                                  lapse_reason=form.lapse_reason.data or "")
+                                  lapse_reason=form.lapse_reason.data or "", clash_ok=form.clash_ok.data or None)
+        except services.BookingClash as ask:
+            question, form.clash_ok.data = str(ask), ask.token
         except services.BatchError as error:
             attach(form, error, "capacity")
         else:
             flash(_("Saved."), "ok")
             return redirect(url_for("batches.detail", batch_id=batch.id))
-    return render_template("batches/form.html", form=form, batch=batch,
+    return render_template("batches/form.html", form=form, batch=batch, question=question,
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
 
@@ -165,28 +171,56 @@ def set_cancelled(batch_id, flag):
 @bp.route("/days/<int:day_id>/move", methods=["GET", "POST"])
 @role_required(*STAFF)
 def move_day(day_id):
+    """Two steps, without JavaScript: the first POST shows every day's date before and after
+    (and any holiday, off day or facilitator's other batch) and asks; the second, carrying the
+    token of exactly that plan, moves. A changed date or a plan that changed meanwhile asks again."""
     day = queries.day_for(current_user, day_id)
     form = MoveDayForm()
     if request.method == "GET":
         form.date.data = day.date
-    question = None
+    plan = None
     if form.validate_on_submit():
         try:
-            # The confirmation holds the date it was given for: a changed date asks again.
-            moved = services.move_day(current_user, day, form.date.data,
-                                      confirmed=form.confirmed.data == form.date.data.isoformat(),
-                                      shift_following=form.shift_following.data)
-        except services.NeedsConfirmation as ask:
-            question = str(ask)
-            form.confirmed.data = form.date.data.isoformat()
+            plan = services.plan_move(current_user, day, form.date.data, shift_following=form.shift_following.data)
+            if plan.changes and form.confirmed.data == plan.token:
+                moved = services.move_day(current_user, day, form.date.data, confirmed=True,
+                                          shift_following=form.shift_following.data, clash_ok=plan.clash_token)
+                flash(ngettext_moved(len(moved)), "ok")
+                return redirect(url_for("batches.detail", batch_id=day.batch_id) + "#days")
+            form.confirmed.data = plan.token
         except services.BatchError as error:
+            plan = None
             form.date.errors.append(str(error))
-        else:
-            flash(ngettext_moved(len(moved)), "ok")
-            return redirect(url_for("batches.detail", batch_id=day.batch_id))
-    return render_template("batches/move_day.html", form=form, day=day, question=question,
+    return render_template("batches/move_day.html", form=form, day=day, plan=plan,
                            holidays=queries.holiday_dates(day.batch.start_date, day.batch.end_date)), (
         400 if form.errors else 200)
+
+
+@bp.route("/<int:batch_id>/undo-move", methods=["GET", "POST"])
+@role_required(*STAFF)
+def undo_move(batch_id):
+    """Undo the batch's last day move: the dates before and after, then one button."""
+    batch = queries.batch_for(current_user, batch_id)
+    form = UndoMoveForm()
+    try:
+        move, rows, clashes = services.undo_plan(current_user, batch)
+    except services.BatchError as error:
+        flash(str(error), "error")
+        return redirect(url_for("batches.detail", batch_id=batch.id) + "#days")
+    if form.validate_on_submit():
+        try:
+            moved = services.undo_last_move(current_user, batch, clash_ok=form.clash_ok.data or None)
+        except services.BookingClash as ask:
+            form.clash_ok.data = ask.token
+        except services.BatchError as error:
+            flash(str(error), "error")
+            return redirect(url_for("batches.detail", batch_id=batch.id) + "#days")
+        else:
+            flash(_("Move undone: %(message)s", message=ngettext_moved(len(moved))), "ok")
+            return redirect(url_for("batches.detail", batch_id=batch.id) + "#days")
+    elif clashes:
+        form.clash_ok.data = services.clash_token(clashes)
+    return render_template("batches/undo_move.html", batch=batch, move=move, rows=rows, clashes=clashes, form=form)
 
 
 def ngettext_moved(n: int) -> str:
@@ -270,9 +304,9 @@ def holidays():
     form = HolidayForm()
     if form.validate_on_submit():
         try:
-            services.add_holiday(current_user, form.date.data, form.name.data)
+            services.add_holiday(current_user, form.date.data, form.name.data, lunar=form.lunar.data)
         except services.BatchError as error:
-            form.date.errors.append(str(error))
+            attach(form, error, "date")
         else:
             flash(_("Holiday added. Batches created from now on skip it; existing days are not moved."), "ok")
             return redirect(url_for("batches.holidays"))
@@ -281,11 +315,33 @@ def holidays():
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
 
+def _holiday_or_404(holiday_id: int) -> Holiday:
+    return scoped_or_404(db.session.get(Holiday, holiday_id), target_type="holiday", target_id=holiday_id,
+                         actor=current_user)
+
+
+@bp.route("/holidays/<int:holiday_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MASTER_TRAINER)
+def edit_holiday(holiday_id):
+    holiday = _holiday_or_404(holiday_id)
+    form = HolidayForm(obj=holiday)
+    if form.validate_on_submit():
+        try:
+            services.update_holiday(current_user, holiday, form.date.data, form.name.data, lunar=form.lunar.data)
+        except services.BatchError as error:
+            db.session.rollback()
+            attach(form, error, "date")
+        else:
+            flash(_("Holiday saved. Existing training days are not moved: the batch page flags a day on a holiday."),
+                  "ok")
+            return redirect(url_for("batches.holidays"))
+    return render_template("batches/holiday_edit.html", form=form, holiday=holiday), 400 if form.errors else 200
+
+
 @bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
 @role_required(Role.MASTER_TRAINER)
 def delete_holiday(holiday_id):
-    holiday = scoped_or_404(db.session.get(Holiday, holiday_id), target_type="holiday", target_id=holiday_id,
-                            actor=current_user)
+    holiday = _holiday_or_404(holiday_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.delete_holiday(current_user, holiday)

@@ -36,9 +36,10 @@ def _finished_batch(trainer, partner, facilitator, names, *, last_day, first_ind
               for i, name in enumerate(names)]
     batch = batches.create_batch(trainer, partner_id=partner.id, district=None, venue="Dumuria NGO office",
                                  start_date=today() + timedelta(days=3), off_days=set(),
-                                 facilitator_ids=[facilitator.id])
+                                 facilitator_ids=[facilitator.id], clash_ok=batches.KEEP_BOTH)
     enrolments = batches.enrol(trainer, batch, people)
-    batches.move_day(trainer, batch.days[0], last_day - timedelta(days=9), confirmed=True, shift_following=True)
+    batches.move_day(trainer, batch.days[0], last_day - timedelta(days=9), confirmed=True, shift_following=True,
+                     clash_ok=batches.KEEP_BOTH)
     db.session.refresh(batch)
     return batch, people, enrolments
 

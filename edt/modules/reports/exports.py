@@ -7,7 +7,10 @@ Memory stays bounded whatever the number of rows:
   generator with stream_with_context, so the first bytes leave before the last row is read;
 - XLSX: an openpyxl write-only workbook writes each row straight to a temporary file per sheet
   (inline strings, no shared-strings table), `save` zips them into one more temporary file, and
-  the view streams that file in chunks and closes (deletes) it at the end.
+  the view streams that file in chunks and closes (deletes) it at the end. openpyxl is imported
+  only there, when a workbook is made: a worker that never exports never loads it.
+Each XLSX sheet has two header rows, frozen: labels in the user's language, then the stable field
+names of the CSV files (for machines); counts are numbers (a hidden count stays text, "<5").
 On PostgreSQL the export reads one consistent snapshot and blocks no writer. On SQLite the read
 holds the writer's lock while a CSV streams (the app begins every transaction IMMEDIATE), so a
 very slow download of a very large CSV delays writers; the XLSX is built before it is sent.
@@ -22,8 +25,13 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from . import queries
+from edt.clock import utcnow
+from edt.formats import when
+
+from . import queries, suppression
 from .queries import LETTER, Filter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +64,39 @@ SUMMARY_HEADER = ["section", "category", "people", "completed", "certified", "in
                   "attendance_percent", "batches"]
 SUMMARY_MEASURES = ["people", "completed", "certified", "in_training", "not_completed", "dropped", "canvas_in",
                     "canvas_ok", "attended", "marked"]
+
+
+LABELS = {
+    "code": _l("Code"), "name": _l("Name"), "batch": _l("Batch"), "partner": _l("Partner organisation"),
+    "district": _l("District"), "gender": _l("Gender"), "age_band": _l("Age band"), "status": _l("Status"),
+    "people": _l("People"), "completed": _l("Completed"), "certified": _l("Certified"),
+    "in_training": _l("In training"), "not_completed": _l("Did not complete"), "dropped": _l("Dropped out"),
+    "canvas_handed_in": _l("Plans handed in"), "canvas_approved": _l("Plans approved"),
+    "days_attended": _l("Days attended"), "days_marked": _l("Days marked"), "present": _l("Present"),
+    "late": _l("Late"), "excused": _l("Excused"), "absent": _l("Absent"), "canvas_status": _l("Plan status"),
+    "revisions": _l("Revisions"), "comments": _l("Comments"), "last_saved": _l("Last saved"),
+    "certificate_serial": _l("Certificate number"), "certificate_status": _l("Certificate status"),
+    "issued_on": _l("Issued on"), "section": _l("Section"), "category": _l("Category"),
+    "attendance_percent": _l("Attendance %"), "batches": _l("Batches"), "topic": _l("Topic"), "value": _l("Value"),
+}
+NUMBERS = {"people", "completed", "certified", "in_training", "not_completed", "dropped", "canvas_handed_in",
+           "canvas_approved", "days_attended", "days_marked", "present", "late", "excused", "absent", "revisions",
+           "comments", "attendance_percent", "batches"}
+WIDE = {"code": 18, "name": 26, "batch": 14, "partner": 26, "category": 26, "topic": 28, "value": 90,
+        "certificate_serial": 18}
+
+
+def label(field: str) -> str:
+    if field.startswith("day_") and field[4:].isdigit():
+        return _("Day %(n)d", n=int(field[4:]))
+    return str(LABELS.get(field, field))
+
+
+def number(field: str, value):
+    """A count as a number; a hidden one ("<5", "5+") and an empty cell stay as they are."""
+    if field in NUMBERS and isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
 
 
 @dataclass
@@ -153,34 +194,52 @@ def csv_stream(context: Context, kind: str):
 
 
 def about_rows(context: Context):
+    """What the file covers and the rules it follows, in the user's language."""
     flt = context.filter
-    yield ["EDT report", ""]
-    yield ["batches starting from", cell(flt.start_from) or "any date"]
-    yield ["batches starting until", cell(flt.start_to) or "any date"]
-    yield ["district", flt.district or "all"]
-    yield ["ages counted in", flt.reference_year]
-    yield ["people", "one row per person: their current enrolment, or the last one they left"]
-    yield ["completed", "eligible under the certificate rule"]
-    yield ["small counts", f"1 to {context.limit - 1} read <{context.limit}; {context.limit}+ hides one more "
-                           "count of a column so the total cannot reveal a small one"]
-    yield ["names", "included at a master trainer's request (audited)" if context.names else
-           "none: people are known by their codes"]
-    yield ["no data-use consent", "people without data-use consent have no row; one line counts them"]
+    limit = context.limit
+    yield [_("EDT report"), _("Exported %(when)s (Bangladesh time)", when=when(utcnow()))]
+    yield [_("Batches starting from"), cell(flt.start_from) or _("any date")]
+    yield [_("Batches starting until"), cell(flt.start_to) or _("any date")]
+    yield [_("District"), flt.district or _("all")]
+    yield [_("Ages counted in"), flt.reference_year]
+    yield [_("Filters in the address"), ", ".join(flt.names()) or _("none")]
+    yield [_("People"), _("one row per person: their current enrolment, or the last one they left")]
+    yield [_("Completed"), _("eligible under the certificate rule")]
+    yield [_("Small counts"), suppression.explain(limit)]
+    yield [_("Names"), _("included at a master trainer's request (audited)") if context.names else
+           _("none: people are known by their codes")]
+    yield [_("No data-use consent"), _("people without data-use consent have no row; one line counts them")]
+    yield [_("Header rows"), _("row 1: labels; row 2: the field names of the CSV files, which do not change")]
 
 
 def xlsx_file(context: Context):
-    """An open temporary file holding the workbook: Summary, one sheet per kind, About."""
+    """An open temporary file holding the workbook: Summary, one sheet per kind, About. Each
+    sheet: labels, then field names, both frozen; counts as numbers; columns sized."""
     from openpyxl import Workbook  # openpyxl (and numpy) load on the first XLSX, not in every worker
+
     book = Workbook(write_only=True)
     sheets = [("Summary", SUMMARY_HEADER, summary_rows(context))]
     sheets += [(title, header(kind, context.names), person_rows(context, kind)) for title, kind in SHEETS]
     sheets += [("About", ["topic", "value"], about_rows(context))]
     for title, head, rows in sheets:
         sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A3"
+        for index, field in enumerate(head, start=1):
+            letter = _column_letter(index)
+            sheet.column_dimensions[letter].width = WIDE.get(field, max(len(label(field)), len(field), 6) + 2)
+        sheet.append([label(field) for field in head])
         sheet.append(head)
         for row in rows:  # each sheet's query runs only when its turn comes: one cursor at a time
-            sheet.append([cell(v) for v in row])
+            sheet.append([number(field, cell(v)) for field, v in zip(head, row)] + [cell(v) for v in row[len(head):]])
     handle = tempfile.TemporaryFile()
     book.save(handle)
     handle.seek(0)
     return handle
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

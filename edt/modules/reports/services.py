@@ -23,7 +23,7 @@ from edt.security import Role
 
 from . import charts, exports, queries, suppression
 from .queries import AGE_BANDS, MEASURES, Filter
-from .suppression import show_lines, shown_alone
+from .suppression import show_lines, show_splits, shown_alone
 
 NO_CONSENT = "no_consent"
 KINDS = ("participants", "attendance", "canvases", "certificates", "summary")
@@ -113,8 +113,8 @@ def build_splits(rows: list[dict], partners: dict[int, str], *, limit: int | Non
                  for value, label in categories]
         lines.append(Line(NO_CONSENT, refused.label, dict(refused.sums)))
         total = Line("total", str(_l("Total")), dict(total_sums))
-        show_lines(lines, total, limit)
         splits.append(Split(key="partner" if key == "partner_id" else key, title=str(title), lines=lines, total=total))
+    show_splits([(split.lines, split.total) for split in splits], limit)  # together: they share a line
     overall = Line("total", str(_l("Total")), dict(total_sums))
     show_lines([], overall, limit)
     return splits, overall
@@ -302,8 +302,8 @@ def export(actor, flt: Filter, fmt: str, kind: str = "summary", *, names: bool =
     splits, total = build_splits(rows, queries.partner_names(), limit=suppression.threshold())
     statuses = queries.batch_statuses(actor, flt)
     refused = splits[0].lines[-1]
-    refused_alone = Line(NO_CONSENT, refused.label, dict(refused.sums))
-    show_lines([], refused_alone, suppression.threshold())
+    # Shown as in the splits: a cell hidden there is hidden here too.
+    refused_alone = Line(NO_CONSENT, refused.label, dict(refused.sums), shown=dict(refused.shown))
     details = {"format": fmt, "kind": kind if fmt == "csv" else "all", "names": names, "filters": flt.names()}
     if names:
         details["purpose"] = purpose

@@ -18,6 +18,7 @@ from .queries import Filter
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+bp.add_app_template_global(suppression.explain, "small_count_rules")  # the report pages say how it works
 
 
 def _batch(batch_id: int):
