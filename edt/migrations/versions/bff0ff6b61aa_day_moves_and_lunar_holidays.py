@@ -1,7 +1,7 @@
 """day moves and lunar holidays
 
 Revision ID: bff0ff6b61aa
-Revises: 49a1e0a434a8
+Revises: b7d2c41e9a10
 Create Date: 2026-12-01 16:15:28.126279
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bff0ff6b61aa'
-down_revision = '49a1e0a434a8'
+down_revision = 'b7d2c41e9a10'
 branch_labels = None
 depends_on = None
 
