@@ -11,7 +11,7 @@ stands for, so a key is applied once: a retry after a lost answer finds it and d
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +49,10 @@ class AppliedItem(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the item as sent: a reused key is told apart
+    # what a later save of the same device builds on: for a canvas note, the revision it was based
+    # on and the one it made ({"participant_id", "base", "revision"}), so a second note queued on
+    # the same page is not taken for a colleague's change
+    result: Mapped[dict | None] = mapped_column(JSON)
     applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -170,7 +170,7 @@ def _who(user_id) -> str:
     return (user.display_name or user.username) if user else ""
 
 
-def _attendance(user, target: dict, base, fields: MultiDict) -> None:
+def _attendance(user, target: dict, base, fields: MultiDict, _applied: AppliedItem) -> None:
     day = batch_queries.day_for(user, _number(target, "day_id"))
     try:
         attendance.save_day(user, day, parse_entries(fields), strict=True)
@@ -189,7 +189,7 @@ def _version(visit) -> str:
     return record.recorded_at.isoformat() if record is not None and record.recorded_at else ""
 
 
-def _followup(user, target: dict, base, fields: MultiDict) -> None:
+def _followup(user, target: dict, base, fields: MultiDict, _applied: AppliedItem) -> None:
     stage = target.get("stage")
     if not isinstance(stage, str) or len(stage) > 20:
         raise ValueError(_("The saved form was damaged."))
@@ -213,7 +213,23 @@ def _followup(user, target: dict, base, fields: MultiDict) -> None:
                     consent_confirmed=form.consent_confirmed.data, **answers)
 
 
-def _canvas_note(user, target: dict, base, fields: MultiDict) -> None:
+def _own_revisions(user, participant_id: int, base: int) -> int:
+    """The revision the device's page would show after its own earlier notes were applied: two
+    notes queued on one page both carry the page's revision, and the first one moved it on."""
+    made = {}
+    for row in db.session.scalars(select(AppliedItem).where(AppliedItem.user_id == user.id,
+                                                            AppliedItem.kind == Kind.CANVAS_NOTE)):
+        result = row.result or {}
+        if result.get("participant_id") == participant_id:
+            made[result.get("base")] = result.get("revision")
+    seen = set()
+    while base in made and base not in seen and isinstance(made[base], int):
+        seen.add(base)
+        base = made[base]
+    return base
+
+
+def _canvas_note(user, target: dict, base, fields: MultiDict, applied: AppliedItem) -> None:
     participant = canvas_queries.participant_for(user, _number(target, "participant_id"))
     block = target.get("block")
     if not isinstance(block, str):
@@ -221,6 +237,8 @@ def _canvas_note(user, target: dict, base, fields: MultiDict) -> None:
     if isinstance(base, bool) or not isinstance(base, int):
         raise canvas.CanvasError(canvas.STALE)
     note = canvas.open_canvas(participant)
+    base = _own_revisions(user, participant.id, base)
+    applied.result = {"participant_id": participant.id, "base": base, "revision": base + 1}
     try:
         canvas.add_item(user, note, block, fields.get("text", ""), base)
     except canvas.CanvasConflict as conflict:
@@ -257,8 +275,9 @@ def apply_one(user, item) -> Outcome:
             raise ValueError(_("The saved form was damaged."))
         fields = _fields(item.get("fields"))
         # the key goes in with the save: the service's one commit writes both, or neither
-        db.session.add(AppliedItem(user_id=user.id, key=key, kind=kind, digest=digest))
-        HANDLERS[Kind(kind)](user, target, item.get("base"), fields)
+        applied = AppliedItem(user_id=user.id, key=key, kind=kind, digest=digest)
+        db.session.add(applied)
+        HANDLERS[Kind(kind)](user, target, item.get("base"), fields, applied)
     except _Conflict as conflict:
         db.session.rollback()
         return Outcome(key, "conflict", _("Someone saved this after you opened it."), conflict.server)

@@ -8,6 +8,7 @@ with it needs a CORS preflight, which this site never grants), so the endpoint i
 without the form token. Everything else here is an ordinary page or a same-origin JSON call with
 the session's CSRF header.
 """
+import mimetypes
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, session, url_for
@@ -20,6 +21,7 @@ from edt.security import ALL_ROLES, public, role_required
 from . import queries, services
 
 bp = Blueprint("sync", __name__)
+mimetypes.add_type("application/manifest+json", ".webmanifest")  # the installable app's manifest
 
 ASSETS = ("css/edt.css", "js/edt.js", "js/outbox.js", "js/offline.js", "manifest.webmanifest",
           "icons/edt.svg", "icons/edt-192.png", "icons/edt-512.png")
