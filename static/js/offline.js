@@ -28,7 +28,7 @@
   }
 
   function say(text, showLink) {
-    box.hidden = !text;
+    box.hidden = !text && box.querySelector("[data-prepare]").hidden;
     box.querySelector("[data-offline-text]").textContent = text || "";
     box.querySelector("[data-offline-link]").hidden = !showLink;
   }
