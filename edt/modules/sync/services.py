@@ -236,7 +236,9 @@ def _canvas_note(user, target: dict, base, fields: MultiDict, applied: AppliedIt
         raise ValueError(_("The saved form was damaged."))
     if isinstance(base, bool) or not isinstance(base, int):
         raise canvas.CanvasError(canvas.STALE)
-    note = canvas.open_canvas(participant)
+    note = canvas_queries.canvas_of(participant.id)  # the page the note was written on opened it
+    if note is None:
+        raise canvas.CanvasError(canvas.STALE)
     base = _own_revisions(user, participant.id, base)
     applied.result = {"participant_id": participant.id, "base": base, "revision": base + 1}
     try:
