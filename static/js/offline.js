@@ -23,8 +23,14 @@
   var csrf = (document.querySelector("meta[name=edt-csrf]") || {}).content || "";
   var PREPARE_EVERY = 10 * 60 * 1000;
 
+  var bangla = document.documentElement.lang === "bn";
+
+  function digits(n) {  // Bengali digits on a Bangla page, as edt/formats.py writes them
+    return bangla ? String(n).replace(/[0-9]/g, function (d) { return "০১২৩৪৫৬৭৮৯"[d]; }) : String(n);
+  }
+
   function t(name, n) {
-    return (box.getAttribute("data-t-" + name) || "").replace("{n}", n === undefined ? "" : n);
+    return (box.getAttribute("data-t-" + name) || "").replace("{n}", n === undefined ? "" : digits(n));
   }
 
   function say(text, showLink) {

@@ -90,7 +90,8 @@ def test_logout_revokes_the_credential(client, login, world):
     ids = batch_world(world)
     login(world.facilitator)
     token = device_token(client)
-    client.post("/accounts/logout", data={"csrf_token": csrf_token(client, "/")})
+    logout = client.post("/accounts/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert logout.headers["Clear-Site-Data"] == '"cache", "storage"'  # kept pages, outbox and worker go
     item = day_item("k-after-logout", world.batch.days[0], {ids["enrolment_id"]: ("present", "", "", "")})
     response = send(client, token, [item])
     assert response.status_code == 401 and "Log in again" in response.get_json()["error"]
