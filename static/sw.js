@@ -40,7 +40,9 @@ function kept(request) {
 
 function page(request) {
   return fetch(request).then(function (response) {
-    if (response.ok && !response.redirected && response.type === "basic") {
+    // a kept page opened with a connection is kept fresh; fetches made by offline.js's keeping
+    // store their own copy (and one from a page that has gone must not overwrite a newer one)
+    if (request.mode === "navigate" && response.ok && !response.redirected && response.type === "basic") {
       caches.open(PAGES).then(function (cache) {
         return cache.match(request).then(function (old) {
           if (old) {

@@ -118,7 +118,8 @@
       return Promise.resolve();
     }
     return outbox.meta("prepared").then(function (last) {
-      if (!force && last && String(last.user) === user && Date.now() - last.at < PREPARE_EVERY) {
+      var lang = document.documentElement.lang;
+      if (!force && last && String(last.user) === user && last.lang === lang && Date.now() - last.at < PREPARE_EVERY) {
         return null;
       }
       if (force) {
@@ -134,7 +135,8 @@
         return response.json();
       }).then(function (list) {
         return Promise.all([keep("edt-pages", list.pages), keep("edt-static", list.assets)]).then(function (sizes) {
-          var info = { user: user, at: Date.now(), pages: list.pages.length, bytes: sizes[0] + sizes[1] };
+          var info = { user: user, at: Date.now(), pages: list.pages.length, bytes: sizes[0] + sizes[1],
+                       lang: document.documentElement.lang };
           body.setAttribute("data-offline-bytes", String(info.bytes));
           body.setAttribute("data-offline-pages", String(info.pages));
           return outbox.setMeta("prepared", info).then(function () {
@@ -162,18 +164,19 @@
           return cache["delete"](r);
         }));
       }).then(function () {
-        return Promise.all(urls.map(function (url) {
-          return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-            if (!response.ok || response.redirected) {
-              return 0;
-            }
-            return response.clone().blob().then(function (blob) {
-              return cache.put(url, response).then(function () { return blob.size; });
-            });
-          }, function () { return 0; });
-        }));
-      }).then(function (sizes) {
-        return sizes.reduce(function (a, b) { return a + b; }, 0);
+        // one page after the other: gentle on a slow connection and on the server
+        return urls.reduce(function (total, url) {
+          return total.then(function (sum) {
+            return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+              if (!response.ok || response.redirected) {
+                return sum;
+              }
+              return response.clone().blob().then(function (blob) {
+                return cache.put(url, response).then(function () { return sum + blob.size; });
+              });
+            }, function () { return sum; });
+          });
+        }, Promise.resolve(0));
       });
     });
   }
@@ -452,7 +455,11 @@
   }).then(restoreForms).then(function () {
     body.setAttribute("data-offline-ready", "1");
     var automatic = /^\/attendance\/days\/\d+$/.test(path) || (!staff && (path === "/" || /^\/canvas\//.test(path)));
-    return Promise.all([sendNow(), automatic ? prepare(false) : null]);
+    return outbox.meta("prepared").then(function (last) {
+      // pages kept before in another language are kept again in this one (the language switch)
+      var relang = last && String(last.user) === user && last.lang !== document.documentElement.lang;
+      return Promise.all([sendNow(), automatic || relang ? prepare(false) : null]);
+    });
   }).then(function () {
     body.setAttribute("data-offline-started", "1");
   })["catch"](function () {

@@ -275,7 +275,13 @@ def test_a_participant_reads_her_plan_offline_and_adds_a_note(line, phone, world
     batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
     enrol(batch, [participant])
     participant_login(phone, line.url, participant.user.username, PIN)
+    ready(phone)  # (a request still running when the language changes answers with the old cookie)
+    with phone.expect_navigation():
+        phone.click("footer button[value=bn]")  # she reads Bangla
     ready(phone)  # her home page: what she needs offline is kept after this one visit
+    kept_canvas = ("() => caches.open('edt-pages').then(c => c.match('/canvas/%d')).then(r => r.text())"
+                   % participant.id)
+    assert '<html lang="bn">' in phone.evaluate(kept_canvas)  # kept in the language she reads
     go_offline(phone, line)
     phone.goto(f"{line.url}/canvas/{participant.id}/plan")
     assert "Blouse" in phone.content()
@@ -291,6 +297,8 @@ def test_a_participant_reads_her_plan_offline_and_adds_a_note(line, phone, world
     form.locator("[name=text]").fill("sell to neighbours")
     form.locator("button[type=submit]").click()
     phone.wait_for_selector("body[data-outbox-waiting='1']", state="attached", timeout=WAIT)
+    assert "এই ফোনে রাখা হয়েছে: ১টি পাঠানোর অপেক্ষায়।" in phone.inner_text("#offline-status")
+    screenshot(phone, "offline-participant-note-bn.png")
     go_online(phone, line)
     phone.wait_for_selector("body[data-outbox-waiting='0']:not([data-outbox-sending])", state="attached",
                             timeout=WAIT)
