@@ -62,7 +62,7 @@
       var waiting = count("waiting"), conflicts = count("conflict"), refused = count("refused");
       var lines = [];
       if (!navigator.onLine) {
-        lines.push(waiting ? t("saved-offline") : t("offline"));
+        lines.push(waiting ? t("no-connection") + "." : t("offline"));
       }
       if (waiting) {
         lines.push(t("waiting", waiting));
@@ -250,20 +250,39 @@
         if (input) {
           input.value = "";
         }
+        showPending(form, item);
       }
       return navigator.serviceWorker.ready.then(function (registration) {
         return registration.sync ? registration.sync.register("edt-outbox") : null;
       })["catch"](function () { return null; });
-    }).then(refresh);
+    }).then(refresh).then(function () {
+      box.scrollIntoView({ block: "start" });  // as a saved page opens at its message
+    });
   });
+
+  /* A note waiting on the phone is shown where it will go, marked as not sent yet. */
+  function showPending(form, item) {
+    var note = document.createElement("p");
+    note.className = "pending-note";
+    note.setAttribute("data-pending", item.key);
+    note.appendChild(document.createTextNode(item.fields.text + " "));
+    var small = document.createElement("small");
+    small.textContent = "(" + t("pending") + ")";
+    note.appendChild(small);
+    form.parentNode.insertBefore(note, form);
+  }
 
   /* A kept attendance page opened again offline shows the marks waiting on the phone. */
   function restoreForms() {
     var forms = document.querySelectorAll("form[data-sync-kind=attendance], form[data-sync-kind=followup]");
-    if (!forms.length) {
-      return Promise.resolve();
-    }
+    var notes = document.querySelectorAll("form[data-sync-kind=canvas_note]");
     return outbox.forUser(user).then(function (items) {
+      notes.forEach(function (form) {
+        var same = form.getAttribute("data-sync-target");
+        items.filter(function (i) {
+          return i.kind === "canvas_note" && i.status !== "refused" && JSON.stringify(i.target) === JSON.stringify(JSON.parse(same));
+        }).forEach(function (i) { showPending(form, i); });
+      });
       forms.forEach(function (form) {
         var same = JSON.stringify([form.getAttribute("data-sync-kind"), JSON.parse(form.getAttribute("data-sync-target"))]);
         var item = items.filter(function (i) {

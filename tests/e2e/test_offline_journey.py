@@ -298,6 +298,9 @@ def test_a_participant_reads_her_plan_offline_and_adds_a_note(line, phone, world
     form.locator("button[type=submit]").click()
     phone.wait_for_selector("body[data-outbox-waiting='1']", state="attached", timeout=WAIT)
     assert "এই ফোনে রাখা হয়েছে: ১টি পাঠানোর অপেক্ষায়।" in phone.inner_text("#offline-status")
+    pending = phone.locator("[data-pending]")
+    assert pending.count() == 1 and "sell to neighbours" in pending.inner_text()  # shown where it goes, not sent yet
+    assert "এখনো পাঠানো হয়নি" in pending.inner_text()
     screenshot(phone, "offline-participant-note-bn.png")
     go_online(phone, line)
     phone.wait_for_selector("body[data-outbox-waiting='0']:not([data-outbox-sending])", state="attached",
