@@ -113,6 +113,14 @@
   }
 
   /* --- keeping the named pages ------------------------------------------------------------ */
+  /* Staff: ask the browser not to evict what is kept (a day's marks). Asked on a person's own
+     action (the button, a save kept on the phone), as Firefox may show a question. */
+  function persist() {
+    if (staff && navigator.storage && navigator.storage.persist) {
+      navigator.storage.persist()["catch"](function () { return false; });
+    }
+  }
+
   function prepare(force) {
     if (!navigator.onLine) {
       return Promise.resolve();
@@ -124,9 +132,6 @@
       }
       if (force) {
         say(t("preparing"));
-      }
-      if (staff && navigator.storage && navigator.storage.persist) {
-        navigator.storage.persist();  // a training day's marks must not be evicted
       }
       return fetch("/sync/pages", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
         if (!response.ok) {
@@ -244,6 +249,7 @@
     if (!item) {
       return;
     }
+    persist();
     outbox.add(item).then(function () {
       if (item.kind === "canvas_note") {
         var input = form.querySelector("[name=text]");
@@ -459,7 +465,7 @@
     prepareButton.hidden = false;
     box.hidden = false;
   }
-  prepareButton.addEventListener("click", function () { prepare(true); });
+  prepareButton.addEventListener("click", function () { persist(); prepare(true); });
   window.addEventListener("online", sendNow);
   window.addEventListener("offline", refresh);
   navigator.serviceWorker.addEventListener("message", function (event) {
