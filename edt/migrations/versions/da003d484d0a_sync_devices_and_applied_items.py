@@ -2,7 +2,7 @@
 row per (user, client key), so a retried save is never applied twice
 
 Revision ID: da003d484d0a
-Revises: 49a1e0a434a8
+Revises: b7d2c41e9a10
 Create Date: 2026-12-01 16:15:40.252474
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'da003d484d0a'
-down_revision = '49a1e0a434a8'
+down_revision = 'b7d2c41e9a10'
 branch_labels = None
 depends_on = None
 
