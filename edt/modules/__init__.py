@@ -21,11 +21,12 @@ from edt.modules.privacy import views as privacy
 from edt.modules.reports import views as reports
 from edt.modules.kept_forms import views as kept_forms
 from edt.modules.site import views as site
+from edt.modules.sync import views as sync
 from edt.modules.trainers import views as trainers
 
 BLUEPRINTS = [site.bp, accounts.bp, curriculum.bp, participants.bp, canvas.bp, batches.bp,
               attendance.bp, certificates.bp, assessments.bp, followup.bp, trainers.bp, reports.bp, kept_forms.bp,
-              privacy.bp]
+              privacy.bp, sync.bp]
 
 # Each module's flask commands (its cli.py), added to `flask --app edt`.
 COMMANDS = [*accounts_cli.COMMANDS, *batches_cli.COMMANDS, *privacy_cli.COMMANDS]

@@ -207,6 +207,16 @@ MATRIX = {
     "trainers.add_trainees": row("POST", "/trainers/tot/{tot_event_id}/trainees", R, 403, 403, 403, R,
                                  data={"user_ids": "{tot_spare_id}"}),
     "trainers.mark": row("GET", "/trainers/tot/days/{tot_day_id}", R, 403, 403, 403, 200),
+    # sync (working offline): the endpoint takes only a device credential in its header (none here:
+    # 401 for everyone, whatever the session cookie); a credential for any logged-in user; the
+    # pages a device keeps are the user's own (tests/sync); the service worker and the offline
+    # page hold nothing personal
+    "sync.send": row("POST", "/sync/", 401, 401, 401, 401, 401),
+    "sync.device": row("POST", "/sync/device", R, 200, 200, 200, 200),
+    "sync.pages": row("GET", "/sync/pages", R, 200, 200, 200, 200),
+    "sync.outbox": row("GET", "/sync/outbox", R, 200, 200, 200, 200),
+    "sync.offline": row("GET", "/sync/offline", 200, 200, 200, 200, 200),
+    "sync.service_worker": row("GET", "/sw.js", 200, 200, 200, 200, 200),
 }
 
 

@@ -330,6 +330,10 @@ SPECS = [
     Spec("reports.export_csv", "/reports/export.csv", {"start_from": "2026-01-01", "start_to": "2026-12-31",
                                                        "district": "", "partner": "", "kind": "summary"},
          method="GET", roles=MT_ONLY, dates=("start_from", "start_to")),
+    # sync: a device credential (no fields); the sync endpoint refuses a form post before reading
+    # it (no credential header, not JSON). Its JSON items are fuzzed in tests/sync/test_sync_fuzz.py.
+    Spec("sync.device", "/sync/device", {}, roles=ALL, examples=10),
+    Spec("sync.send", "/sync/", {"items": "[]"}, roles=ALL, examples=10),
 ]
 GET_FORM_ENDPOINTS = {s.endpoint for s in SPECS if s.method == "GET"}
 

@@ -63,7 +63,11 @@ def logout():
     services.logout(current_user)
     sessions.end_now()
     flash(message, "ok")
-    return redirect(url_for("accounts.participant_login" if participant else "accounts.login"))
+    response = redirect(url_for("accounts.participant_login" if participant else "accounts.login"))
+    # Nothing kept for working offline survives a logout (static/js/offline.js sends and deletes it
+    # first; this covers a browser where that script did not run): kept pages, outbox, worker.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -32,6 +32,16 @@ class AttendanceError(RuleError):
     """Bad input: the message is safe to show, and nothing was saved."""
 
 
+class AttendanceConflict(Exception):
+    """A strict save (the offline outbox, edt.modules.sync) found rows that a colleague changed
+    after the page was opened and that this person changed too: nothing was saved. `rows` holds,
+    per person, what the page showed, what this person chose and what is saved now."""
+
+    def __init__(self, rows: list[dict]):
+        super().__init__("attendance changed since the page was opened")
+        self.rows = rows
+
+
 # --- the attendance page -----------------------------------------------------------------------
 
 @dataclass
@@ -89,9 +99,13 @@ def _upsert(rows: list[dict]) -> None:
     db.session.execute(stmt)
 
 
-def save_day(actor, day: TrainingDay, entries: list[Entry]) -> SaveResult:
+def save_day(actor, day: TrainingDay, entries: list[Entry], *, strict: bool = False) -> SaveResult:
     """Validate every entry first (unknown status, someone not on this day's list, a note too
-    long): any problem raises AttendanceError and nothing is written. Then one upsert."""
+    long): any problem raises AttendanceError and nothing is written. Then one upsert.
+
+    `strict` (a save queued on a device while offline): a row both this person and a colleague
+    changed since the page was opened is not replaced; any such row raises AttendanceConflict
+    and nothing is written, so the device can show both versions and let the person choose."""
     _check_can_mark(actor, day)
     roster = {e.id for e in queries.day_roster(day)}
     seen = set()
@@ -112,7 +126,7 @@ def save_day(actor, day: TrainingDay, entries: list[Entry]) -> SaveResult:
     # already serialises writers), so each one reads the marks it compares against exactly.
     db.session.execute(select(TrainingDay.id).where(TrainingDay.id == day.id).with_for_update())
     current = queries.day_marks(day)
-    result, rows, now = SaveResult(), [], utcnow()
+    result, rows, now, clashes = SaveResult(), [], utcnow(), []
     for entry in entries:
         if entry.status is None:
             continue  # nobody chose anything for this person yet
@@ -127,6 +141,12 @@ def save_day(actor, day: TrainingDay, entries: list[Entry]) -> SaveResult:
         if moved_on and not touched:
             result.kept += 1  # a colleague saved this row after the page opened; this person left it alone
             continue
+        if moved_on and strict:
+            clashes.append({"enrolment_id": entry.enrolment_id, "was": [entry.was_status, entry.was_note],
+                            "mine": [entry.status, entry.note], "theirs": [now_status, now_note],
+                            "by_id": mark.marked_by_id if mark else None,
+                            "at": mark.marked_at.isoformat() if mark and mark.marked_at else None})
+            continue
         if moved_on:
             result.conflicts += 1
         if mark is None:
@@ -135,6 +155,9 @@ def save_day(actor, day: TrainingDay, entries: list[Entry]) -> SaveResult:
             result.updated += 1
         rows.append({"training_day_id": day.id, "enrolment_id": entry.enrolment_id, "status": entry.status,
                      "note": entry.note, "marked_by_id": actor.id, "marked_at": now})
+    if clashes:
+        db.session.rollback()
+        raise AttendanceConflict(clashes)
     if rows:
         _upsert(rows)
     audit.record(actor, "attendance_saved", "training_day", day.id,
