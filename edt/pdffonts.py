@@ -21,7 +21,7 @@ shared, forwarded and printed: its metadata names nobody and says nothing of why
 import re
 from functools import partial
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # escapes text for ReportLab paragraphs, parses no XML
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
