@@ -340,6 +340,34 @@ def _render(text: str) -> tuple[str, list[dict]]:
     return body, md.toc_tokens
 
 
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+BANGLA_BOX = re.compile(r'(<div class="admonition [a-z]+-bn")>')
+ANY_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
+
+
+def _wrap_tables(body_html: str) -> str:
+    """Each Markdown table in a box that scrolls sideways on its own (a page never does at
+    360 px), reachable by keyboard and named after the heading above it."""
+    names: dict[str, int] = {}
+
+    def wrap(match):
+        headings = ANY_HEADING.findall(body_html, 0, match.start())
+        name = html.escape(html.unescape(TAG.sub("", headings[-1])).strip(), quote=True) if headings else "Table"
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:
+            name = f"{name} ({names[name]})"
+        return f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">{match.group(0)}</div>'
+
+    return TABLE.sub(wrap, body_html)
+
+
+def with_id_prefix(page_html: str, prefix: str) -> Markup:
+    """A page's HTML with its ids and in-page links prefixed, so that pages printed together
+    (the whole guide) keep their ids unique."""
+    prefixed = re.sub(r'(?<![\w-])(id="|href="#)([^"]+)"', lambda m: f'{m.group(1)}{prefix}-{m.group(2)}"', str(page_html))
+    return Markup(prefixed)  # nosec B704  # the repo's own rendered Markdown, only ids changed
+
+
 def _page(kind: str, path: Path, meta: dict, body_md: str, slug: str, lang: str = "en") -> Page:
     body_html, toc = _render(body_md)
     takehome = {}
@@ -359,6 +387,7 @@ def _page(kind: str, path: Path, meta: dict, body_md: str, slug: str, lang: str 
             sections.append(Section("takehome", _plain(title.group(1)) if title else "",
                                     _plain(BOX_TITLE.sub(" ", str(box)))))
         all_text = " ".join([meta["title"], *front, all_text])
+    body_html = BANGLA_BOX.sub(r'\1 lang="bn">', _wrap_tables(body_html))
     for section in sections:
         section.lang = lang
         section.key = search_key(f"{section.heading} {section.text}")

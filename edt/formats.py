@@ -70,5 +70,13 @@ def long_date(value: date, locale: str = "en") -> str:
 
 def init_app(app) -> None:
     for name, function in (("tk", tk), ("num", num), ("when", when), ("day", day), ("day_tag", day_tag),
-                           ("bn_digits", bn_digits)):
+                           ("bn_digits", bn_digits), ("lang_of", lang_of)):
         app.add_template_filter(function, name)
+
+
+def lang_of(text) -> str:
+    """'bn' for text written mostly in Bengali script, else 'en': for `lang` on a part of a page
+    (a Bangla name on an English page, an English note on a Bangla one; WCAG 3.1.2)."""
+    letters = [c for c in str(text or "") if c.isalpha()]
+    bangla = sum(1 for c in letters if "\u0980" <= c <= "\u09ff")
+    return "bn" if letters and bangla * 2 >= len(letters) else "en"

@@ -35,8 +35,11 @@ document.addEventListener("click", function (event) {
   var note = document.createElement("p");
   note.className = "flash";
   note.id = "prefill-note";
+  note.setAttribute("role", "status");
+  note.tabIndex = -1;
   note.textContent = link.getAttribute("data-note") || "";
   if (note.textContent) {
     link.parentNode.parentNode.insertBefore(note, link.parentNode.nextSibling);
+    note.focus();  // the link is hidden now: focus goes to what it did, not to the page body
   }
 });
