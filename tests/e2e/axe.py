@@ -76,11 +76,13 @@ def violations(page) -> list[Violation]:
 # meets no other target (the spacing exception).
 TARGETS = """(minimum) => {
   const seen = [];
+  const page = document.documentElement;
   const visible = (el) => {
     const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) return null;
+    if (r.width <= 1 || r.height <= 1) return null;  // hidden, or visually hidden behind its label
+    if (r.right <= 0 || r.left >= page.scrollWidth) return null;  // off-screen (the skip link until focused)
     const s = getComputedStyle(el);
-    if (s.visibility === 'hidden' || s.display === 'none') return null;
+    if (s.visibility === 'hidden' || s.display === 'none' || s.opacity === '0') return null;
     return r;
   };
   const inline = (el) => {
@@ -93,6 +95,9 @@ TARGETS = """(minimum) => {
   };
   const boxOf = (el) => {
     let r = visible(el);
+    if (!r && (el.type === 'checkbox' || el.type === 'radio') && el.labels && el.labels.length) {
+      return visible(el.labels[0]);  // a hidden box: its label is the target
+    }
     if ((el.type === 'checkbox' || el.type === 'radio') && el.labels) {
       for (const label of el.labels) {
         const lr = visible(label);
