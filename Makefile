@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := edt
 
-.PHONY: run test test-serial screenshots bench bench-load wrk install install-test translations catalog browser axe bandit clean
+.PHONY: run test test-serial screenshots bench bench-load bench-cluster wrk nginx install install-test translations catalog browser axe bandit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,19 @@ bench: install-test
 # SQLite filled by seed-scale, or EDT_BENCH_DATABASE_URL; BENCH_PARTICIPANTS, BENCH_SECONDS.
 bench-load: install-test wrk
 	$(BIN)/python -m tests.bench_load
+
+# Two EDT servers (gunicorn -w 2 each) behind nginx on one PostgreSQL (tests/bench_cluster.py):
+# shared sessions, throttles and verify cap, and attendance saves while one server is killed.
+# EDT_BENCH_DATABASE_URL, or a fresh database on 127.0.0.1 that is dropped afterwards.
+bench-cluster: install-test nginx
+	$(BIN)/python -m tests.bench_cluster
+
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's nginx for make bench-cluster..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "nginx is missing: install Debian's nginx package (make bench-cluster needs it)." >&2; exit 1; fi; }
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \

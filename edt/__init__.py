@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from edt import audit
 from edt import assets, cards, cli, content, formats, inputs, instruments, sessions
 from edt import config as config_module
-from edt import throttle  # noqa: F401  (its counter table is part of the schema)
+from edt import changes, throttle  # noqa: F401  (their tables are part of the schema)
 from edt.extensions import babel, csrf, db, login_manager, migrate
 from edt.demo import cli as demo_cli
 from edt.modules import register

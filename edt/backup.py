@@ -19,6 +19,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import URL, inspect, select, text
 
+from edt import changes
 from edt.extensions import db
 
 PG_HINT = ("Install the PostgreSQL client tools for the server's version (Debian/Ubuntu: the "
@@ -45,11 +46,12 @@ def _plain(value):
 
 def fingerprint() -> dict[str, tuple[int, str]]:
     """{table: (row count, sha256 of every row in primary-key order)} for every table of the
-    schema and Alembic's version table."""
+    schema (but the change counter, edt/changes.py, which a restore starts afresh) and Alembic's
+    version table."""
     result = {}
     existing = set(inspect(db.engine).get_table_names())
     for table in db.metadata.sorted_tables:
-        if table.name not in existing:
+        if table.name not in existing or table.name == changes.DataVersion.__tablename__:  # bookkeeping, not data
             continue
         rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
         digest = hashlib.sha256()
@@ -188,6 +190,7 @@ def restore(path) -> dict[str, tuple[int, str]]:
     else:
         raise BackupError(f"Restoring {dialect} databases is not supported.")
     db.engine.dispose()  # no pooled connection keeps anything cached from before
+    changes.new_series()  # figures kept by a running app were computed from the replaced records
     return fingerprint()
 
 

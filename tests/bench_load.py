@@ -58,18 +58,23 @@ def _port() -> int:
 def _serve(app_spec: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
     process = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                                 app_spec], cwd=cwd, env=env, start_new_session=True)  # nosec B603
-    for _ in range(300):
+    # Until a worker answers (the port opens before the workers have booted, which takes tens of
+    # seconds on a loaded machine).
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            return process
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.kill()
     raise SystemExit(f"{app_spec} did not start on port {port}")
 
 
 def _get(port: int, path: str, cookie: str = "") -> tuple[int, dict, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
     response = connection.getresponse()
     return response.status, dict(response.getheaders()), response.read()
@@ -86,7 +91,7 @@ def _cookies(headers: list[tuple[str, str]]) -> dict:
 
 def _login(port: int, path: str, fields: dict) -> str:
     """Log in through the real form (CSRF token and all) and return the Cookie header."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", path)
     response = connection.getresponse()
     page = response.read().decode()

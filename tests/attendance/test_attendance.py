@@ -313,6 +313,24 @@ def test_pages_load_in_the_same_number_of_queries_for_5_and_50_people(count_quer
     assert counts[0] == counts[1], counts
 
 
+def test_the_facilitator_home_follows_current_work_not_history(count_queries, login, world):
+    """Years of past batches add no statement and no line to the home page: it shows today's day,
+    the next days and the running batches only."""
+    current = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, capacity=60)
+    fill(current, 5, world.trainer)
+    login(world.facilitator)
+    before = count_queries("/")
+    page = count_queries.html
+    for i in range(1, 7):  # six finished batches, one every two months back
+        old = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, capacity=60,
+                         start=clock.today() - timedelta(days=60 * i))
+        assert old.code not in page
+    assert count_queries("/") == before
+    after = count_queries.html
+    assert current.code in after and all(b.code not in after for b in db.session.scalars(
+        select(Batch).where(Batch.id != current.id)))
+
+
 # --- summaries, the grid, the sheet ----------------------------------------------------------------------
 
 def test_summary_counts_statuses_and_flags_people_at_risk(app, world, day_batch):

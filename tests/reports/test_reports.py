@@ -472,3 +472,34 @@ def test_reports_are_refused_to_participants_and_anonymous_users(client, login, 
     staff = make_staff(Role.FACILITATOR, world.khulna)
     login(staff)
     assert client.get("/reports/").status_code == 403
+
+
+# --- figures kept between requests (reports/cache.py) --------------------------------------------
+
+def test_the_dashboard_is_kept_until_a_record_behind_a_figure_changes(client, login, world, count_queries):
+    """A second view reuses the figures (fewer statements); any write the figures depend on, a
+    service's commit or a bulk statement, moves the counter and the next view is exact again."""
+    bulk_people(30)
+    login(world.trainer)
+    first = count_queries("/reports/")
+    assert screen_splits(count_queries.html)["gender"]["total"]["people"] == "30"
+    again = count_queries("/reports/")
+    assert again < first and screen_splits(count_queries.html)["gender"]["total"]["people"] == "30"
+    bulk_people(20)  # bulk INSERTs through the session
+    count_queries("/reports/")
+    assert screen_splits(count_queries.html)["gender"]["total"]["people"] == "50"
+    dropped_before = int(screen_splits(count_queries.html)["gender"]["total"]["dropped"])
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.status == "active").order_by(Enrolment.id))
+    reason = next(iter(batch_services.DROP_REASONS))
+    batch_services.drop_out(world.trainer, enrolment, on=today(), reason=reason)  # a service commits
+    count_queries("/reports/")
+    assert int(screen_splits(count_queries.html)["gender"]["total"]["dropped"]) == dropped_before + 1
+
+
+def test_kept_figures_follow_the_settings_and_the_language(client, login, world, dataset, monkeypatch):
+    login(world.trainer)
+    completed = screen_splits(client.get("/reports/").get_data(as_text=True))["gender"]["total"]["completed"]
+    monkeypatch.setitem(current_app.config, "CERTIFICATE_MIN_DAYS", 10)
+    monkeypatch.setitem(client.application.config, "CERTIFICATE_MIN_DAYS", 10)
+    stricter = screen_splits(client.get("/reports/").get_data(as_text=True))["gender"]["total"]["completed"]
+    assert int(stricter) < int(completed)

@@ -5,7 +5,6 @@ import io
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 
 from edt.instruments import SKILLS
 
@@ -121,6 +120,7 @@ def as_csv(tables: list[Table]) -> str:
 
 def as_xlsx(tables: list[Table]) -> bytes:
     """One sheet per table, the header first."""
+    from openpyxl import Workbook  # openpyxl (and numpy) load on the first XLSX, not in every worker
     book = Workbook(write_only=True)
     for table in tables:
         sheet = book.create_sheet(table.key[:31])

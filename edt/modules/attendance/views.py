@@ -10,7 +10,7 @@ from edt.modules.kept_forms import services as kept_forms
 from edt.security import STAFF, role_required
 from edt.signals import PagePart, page_parts
 
-from . import pdf, queries, services
+from . import queries, services
 from .forms import AttendanceForm, parse_entries
 from .models import LETTERS, STATUSES, Mark
 
@@ -100,6 +100,7 @@ def sheet(day_id):
     day = batch_queries.day_for(current_user, day_id)
     enrolments = [e for e in queries.day_roster(day)
                   if e.status == EnrolmentStatus.ACTIVE or e.ended_on >= day.date]
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     data = pdf.sign_in_sheet(day, enrolments,
                              facilitators=[f.display_name or f.username for f in day.batch.facilitators])
     audit.record(current_user, "signin_sheet_exported", "training_day", day.id, details={"rows": len(enrolments)})

@@ -180,8 +180,11 @@ def transfer_targets(user, enrolment: Enrolment) -> list[Batch]:
 
 
 def days_between(user, start: date, end: date) -> list[TrainingDay]:
-    """Training days of live batches in reach between two dates (inclusive), oldest first."""
-    batch_ids = scope(user, select(Batch.id)).where(Batch.cancelled_at.is_(None))
+    """Training days of live batches in reach between two dates (inclusive), oldest first. Only
+    batches whose span meets the dates are looked at (a batch's start and end dates are its first
+    and last day), so the cost follows the current work, not every batch the user ever ran."""
+    batch_ids = scope(user, select(Batch.id)).where(Batch.cancelled_at.is_(None), Batch.start_date <= end,
+                                                    Batch.end_date >= start)
     return list(db.session.scalars(
         select(TrainingDay).where(TrainingDay.batch_id.in_(batch_ids), TrainingDay.date >= start,
                                   TrainingDay.date <= end)

@@ -13,7 +13,7 @@ from edt.content import CANVAS_BLOCKS, block_anchor
 from edt.modules.participants.queries import own_participant
 from edt.security import ALL_ROLES, STAFF, role_required
 
-from . import pdf, queries, services
+from . import queries, services
 from . import plan as planning
 from .forms import BaseForm, BlockForm, CommentForm, ItemActionForm, ItemForm, NameForm, PlanForm, ReviewForm
 from .models import CanvasStatus, status_label
@@ -381,6 +381,7 @@ def download(participant_id):
     participant, canvas = _load(participant_id)
     plan_row = queries.plan_of(canvas)
     figures = planning.compute(planning.from_model(plan_row))
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     body = pdf.render(participant, canvas, figures, blocks=_blocks(canvas), locale=str(get_locale() or "en"))
     audit.record(current_user, "canvas_pdf", "canvas", canvas.id, commit=True)
     return Response(body, mimetype="application/pdf", headers={

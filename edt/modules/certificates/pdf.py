@@ -20,9 +20,9 @@ from reportlab.pdfgen.canvas import Canvas as PdfCanvas
 from edt import pdffonts
 from edt.formats import long_date
 
+from .wording import TRAINING, TRAINING_BN
+
 PAGE = landscape(A4)
-TRAINING = "Entrepreneurship Development Training \u2014 10 days"
-TRAINING_BN = "উদ্যোক্তা উন্নয়ন প্রশিক্ষণ \u2014 ১০ দিন"
 TITLE = "Certificate of Completion"
 TITLE_BN = "সনদপত্র"
 GREEN = HexColor("#0b6e4f")

@@ -30,7 +30,7 @@ from edt.modules.participants.models import Participant
 from edt.security import Role, require
 from edt.signals import erases
 
-from . import pdf, queries
+from . import queries
 from .eligibility import CertificateError, batch_problem, standing_for, standings
 from .models import REASON_LENGTH, Certificate, CertificateStatus
 
@@ -239,6 +239,7 @@ def _downloadable(certificate: Certificate) -> None:
 
 def download(actor, certificate: Certificate) -> bytes:
     _downloadable(certificate)
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     data = pdf.render(certificate)
     audit.record(actor, "certificate_downloaded", "certificate", certificate.id, commit=True)
     return data
@@ -249,6 +250,7 @@ def batch_pdf(actor, batch: Batch) -> bytes:
     certificates = queries.valid_certificates(batch)
     if not certificates:
         raise CertificateError(_l("This batch has no valid certificates yet."))
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     data = pdf.render_many(certificates)
     audit.record(actor, "certificates_exported", "batch", batch.id,
                  details={"count": len(certificates), "format": "pdf"}, commit=True)
@@ -261,6 +263,7 @@ def batch_zip(actor, batch: Batch) -> bytes:
     certificates = queries.valid_certificates(batch)
     if not certificates:
         raise CertificateError(_l("This batch has no valid certificates yet."))
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:

@@ -15,7 +15,8 @@ from edt.modules.batches.queries import batch_for
 from edt.security import ALL_ROLES, STAFF, Role, client_address, public, role_required
 from edt.signals import verification_requested
 
-from . import eligibility, pdf, queries, services, verification
+from . import eligibility, queries, services, verification
+from .wording import TRAINING
 from .eligibility import CertificateError
 from .forms import IssueForm, NameForm, RevokeForm, VerifyForm
 from .models import CertificateStatus
@@ -217,7 +218,7 @@ def _not_found(code: str | None = None, serial: str | None = None):
 
 def _result(certificate, form: NameForm, outcome=None):
     return render_template("certificates/verify_result.html", certificate=certificate, form=form, outcome=outcome,
-                           training=pdf.TRAINING, long_date=long_date)
+                           training=TRAINING, long_date=long_date)
 
 
 @bp.route("/verify")

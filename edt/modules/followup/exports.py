@@ -6,7 +6,6 @@ import csv
 import io
 from datetime import date
 
-from openpyxl import Workbook
 
 from . import rules
 from .queries import COLUMNS, SPLITS, Table
@@ -51,6 +50,7 @@ def csv_text(rows: list[list[str]]) -> str:
 
 
 def workbook(tables: list[Table], on: date, limit: int, cohort: str) -> bytes:
+    from openpyxl import Workbook  # openpyxl (and numpy) load on the first XLSX, not in every worker
     book = Workbook(write_only=True)
     sheet = book.create_sheet("About")
     for row in about_rows(on, limit, cohort):

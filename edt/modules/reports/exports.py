@@ -22,7 +22,6 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import Workbook
 
 from . import queries
 from .queries import LETTER, Filter
@@ -171,6 +170,7 @@ def about_rows(context: Context):
 
 def xlsx_file(context: Context):
     """An open temporary file holding the workbook: Summary, one sheet per kind, About."""
+    from openpyxl import Workbook  # openpyxl (and numpy) load on the first XLSX, not in every worker
     book = Workbook(write_only=True)
     sheets = [("Summary", SUMMARY_HEADER, summary_rows(context))]
     sheets += [(title, header(kind, context.names), person_rows(context, kind)) for title, kind in SHEETS]

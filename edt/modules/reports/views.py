@@ -12,7 +12,7 @@ from edt.modules.batches.queries import batch_for
 from edt.modules.followup import queries as followup_queries
 from edt.security import STAFF, Role, role_required
 
-from . import queries, services, suppression
+from . import cache, queries, services, suppression
 from .forms import FilterForm, NamesForm
 from .queries import Filter
 
@@ -65,9 +65,14 @@ def dashboard():
     if request.args and not form.validate():
         return render_template("reports/dashboard.html", form=form, board=None), 400
     flt = form.to_filter()
-    outcomes, _cohorts = followup_queries.outcomes(today(), limit=suppression.threshold())
-    return render_template("reports/dashboard.html", form=form, board=services.dashboard(current_user, flt, partners),
-                           args=flt.args(), kinds=services.KINDS, limit=suppression.threshold(), outcomes=outcomes)
+    limit = suppression.threshold()
+    # Kept between requests while no record behind a figure changes (cache.py); the dashboard
+    # covers every batch for every master trainer, so who asks is not part of the key.
+    outcomes, _cohorts = cache.kept("outcomes", (limit,), lambda: followup_queries.outcomes(today(), limit=limit))
+    board = cache.kept("dashboard", (flt, limit, tuple(partners.items())),
+                       lambda: services.dashboard(current_user, flt, partners))
+    return render_template("reports/dashboard.html", form=form, board=board, args=flt.args(), kinds=services.KINDS,
+                           limit=limit, outcomes=outcomes)
 
 
 @bp.route("/export.csv")

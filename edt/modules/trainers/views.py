@@ -27,7 +27,7 @@ from edt.modules.batches.services import BatchError
 from edt.security import STAFF, Role, role_required
 from edt.signals import verification_requested
 
-from . import pdf, queries, services
+from . import queries, services
 from .forms import StatusForm, TotForm, TraineesForm, observation_form
 from .models import CredentialStatus, TotMarkStatus, criterion_field
 
@@ -104,6 +104,7 @@ def credential_pdf(user_id):
     state = services.standings([person.id])[person.id]
     if credential is None or credential.serial is None or state.status != CredentialStatus.CERTIFIED:
         abort(404)
+    from . import pdf  # noqa: ReportLab loads on the first PDF, not in every worker (memory)
     paper = pdf.CredentialPaper(
         serial=credential.serial, grouped_code=credential.grouped_code,
         holder_name=person.display_name or person.username,
