@@ -1,11 +1,14 @@
 """Every page each role reaches from its home page, checked by axe-core (WCAG 2.0/2.1/2.2 A and
-AA, best practices) in English and Bangla on a 360 px phone, and for staff at 1280 px too; and
+AA, best practices) in English and Bangla on a 360 px phone, and for staff at 1280 px (English)
+too; and
 every touch target measured: 24 px (WCAG 2.5.8, with its spacing exception) everywhere, 44 px for
 a participant's controls.
 
 The demo data (`flask seed-demo`) is loaded, then each role crawls the links of its pages within
 the site, breadth first: one page of each kind (numbers in the path stand for any record; every
-curriculum day is its own page), downloads (PDF, CSV, XLSX, ZIP) left out. The test prints the
+curriculum day and guide page is its own page; one card set and one test form stand for all),
+downloads (PDF, CSV, XLSX, ZIP) left out. Curriculum and guide pages, the same for every role
+but the menu, are checked by the first role that reaches them (once per language, at 360 px). The test prints the
 pages crawled, the violations per role and language, and the targets under 24 and 44 px; it
 fails on any violation or undersized target, naming rule, element and page."""
 import os
@@ -143,7 +146,9 @@ def test_every_page_of_every_role_passes_axe_and_the_target_sizes(server, browse
             continue
         staff = login is not None and login[0] == "staff"
         participant = login is not None and login[0] == "participant"
-        views = [("en", PHONE), ("bn", PHONE)] + ([("en", DESKTOP), ("bn", DESKTOP)] if staff else [])
+        # staff also at 1280 px in English (the layout of a wide screen; Bangla's longer words
+        # are the narrow phone's problem): four views per staff role would double the run
+        views = [("en", PHONE), ("bn", PHONE)] + ([("en", DESKTOP)] if staff else [])
         for locale, viewport in views:
             started = time.monotonic()
             found, small, checked = [], [], []
