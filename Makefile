@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := edt
 
-.PHONY: run test test-serial screenshots bench bench-load bench-cluster wrk nginx install install-test translations catalog browser clean
+.PHONY: run test test-serial screenshots bench bench-load bench-cluster wrk nginx install install-test translations catalog browser axe bandit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,18 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
 	  else echo "Chromium is missing: install Debian's chromium package (the browser journeys need it)." >&2; exit 1; fi; }
 
+# axe-core for the accessibility checks of the browser journeys (tests/e2e/axe.py): the version
+# pinned in package-lock.json, installed by npm into the git-ignored node_modules/. The tests
+# evaluate it in the page; the app never serves it.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+axe: node_modules/.package-lock.json
+
+# Static security checks of edt/; each accepted finding carries `# nosec <id>  # <reason>` on its
+# line, so a new finding fails the run.
+bandit: install-test
+	$(BIN)/bandit -q -r edt
+
 run: install
 	$(BIN)/flask --app edt init-db
 	$(BIN)/flask --app edt seed-demo --if-empty
@@ -57,16 +69,16 @@ run: install
 
 # The import contract (when setup.cfg has one), then the suite on every core with pytest-xdist:
 # browser journeys share one worker (xdist_group "browser"), each worker has its own database.
-test: install-test browser
+test: install-test browser axe bandit
 	@if grep -q '^\[importlinter\]' setup.cfg; then $(BIN)/lint-imports; fi
 	$(BIN)/pytest -n auto --dist loadgroup
 
 # One process, in file order: for reading a failure's output top to bottom.
-test-serial: install-test browser
+test-serial: install-test browser axe
 	$(BIN)/pytest -p no:randomly
 
 # Browser journeys write their screenshots to a temporary folder; this refreshes docs/screenshots/.
-screenshots: install-test browser
+screenshots: install-test browser axe
 	EDT_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:randomly tests/e2e
 
 bench: install-test
@@ -98,4 +110,4 @@ wrk:
 	  else echo "wrk is missing: install Debian's wrk package (make bench-load needs it)." >&2; exit 1; fi; }
 
 clean:
-	rm -rf $(VENV) instance/edt.sqlite* .pytest_cache
+	rm -rf $(VENV) node_modules instance/edt.sqlite* .pytest_cache

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404  # pg_dump/pg_restore run in list form, never through a shell
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -134,7 +134,7 @@ def _pg_target(url) -> tuple[str, dict]:
 
 
 def _run(args: list[str], env: dict) -> None:
-    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    done = subprocess.run(args, env=env, capture_output=True, text=True)  # nosec B603  # list-form call of pg_dump/pg_restore with the configured database URL, no shell
     if done.returncode != 0:
         raise BackupError(f"{Path(args[0]).name} failed: {done.stderr.strip()[-2000:]}")
 

@@ -95,7 +95,7 @@ class Config:
     SECRET_CHANGE_MAX_FAILURES = int(_env("EDT_SECRET_CHANGE_MAX_FAILURES", 3))  # then the session ends
     ROSTER_CHECKS_PER_HOUR = int(_env("EDT_ROSTER_CHECKS_PER_HOUR", 20))
     PASSWORD_MIN_LENGTH = 12
-    PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default scrypt cost
+    PASSWORD_HASH_METHOD = "scrypt"  # nosec B105  # a hash-method name (Werkzeug's default scrypt cost), no password
 
     # Sessions (edt/sessions.py): staff 30 minutes idle and 12 hours in all; participants 7 days
     # idle and EDT_PARTICIPANT_MAX_DAYS in all. The session cookie expires at the absolute limit.
@@ -155,11 +155,11 @@ class Config:
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105  # the test configuration's key, never used in production
     SQLALCHEMY_DATABASE_URI = _env("EDT_TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     RAISE_SERVER_ERRORS = True
-    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # real scrypt, cheaper, so the suite stays fast
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # nosec B105  # a hash-method name: real scrypt, cheaper, so the suite stays fast
 
 
 class ProductionConfig(Config):

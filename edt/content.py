@@ -351,11 +351,39 @@ def _render(text: str) -> tuple[str, list[dict]]:
     return body, md.toc_tokens
 
 
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+BANGLA_BOX = re.compile(r'(<div class="admonition [a-z]+-bn")>')
+ANY_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
+
+
+def _wrap_tables(body_html: str) -> str:
+    """Each Markdown table in a box that scrolls sideways on its own (a page never does at
+    360 px), reachable by keyboard and named after the heading above it."""
+    names: dict[str, int] = {}
+
+    def wrap(match):
+        headings = ANY_HEADING.findall(body_html, 0, match.start())
+        name = html.escape(html.unescape(TAG.sub("", headings[-1])).strip(), quote=True) if headings else "Table"
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:
+            name = f"{name} ({names[name]})"
+        return f'<div class="table-wrap" tabindex="0" role="region" aria-label="{name}">{match.group(0)}</div>'
+
+    return TABLE.sub(wrap, body_html)
+
+
+def with_id_prefix(page_html: str, prefix: str) -> Markup:
+    """A page's HTML with its ids and in-page links prefixed, so that pages printed together
+    (the whole guide) keep their ids unique."""
+    prefixed = re.sub(r'(?<![\w-])(id="|href="#)([^"]+)"', lambda m: f'{m.group(1)}{prefix}-{m.group(2)}"', str(page_html))
+    return Markup(prefixed)  # nosec B704  # the repo's own rendered Markdown, only ids changed
+
+
 def _page(kind: str, path: Path, meta: dict, body_md: str, slug: str, lang: str = "en") -> Page:
     body_html, toc = _render(body_md)
     takehome = {}
     for match in TAKEHOME.finditer(body_html):
-        takehome["bn" if match.group(1).endswith("-bn") or lang == "bn" else "en"] = Markup(match.group(0))
+        takehome["bn" if match.group(1).endswith("-bn") or lang == "bn" else "en"] = Markup(match.group(0))  # nosec B704  # Markdown of the repo's own curriculum files
     all_text = _plain(body_html)
     if kind == "day":
         body_html = TAKEHOME.sub("", body_html)
@@ -370,11 +398,12 @@ def _page(kind: str, path: Path, meta: dict, body_md: str, slug: str, lang: str 
             sections.append(Section("takehome", _plain(title.group(1)) if title else "",
                                     _plain(BOX_TITLE.sub(" ", str(box)))))
         all_text = " ".join([meta["title"], *front, all_text])
+    body_html = BANGLA_BOX.sub(r'\1 lang="bn">', _wrap_tables(body_html))
     for section in sections:
         section.lang = lang
         section.key = search_key(f"{section.heading} {section.text}")
     return Page(
-        kind=kind, slug=slug, title=meta["title"], summary=meta["summary"], html=Markup(body_html),
+        kind=kind, slug=slug, title=meta["title"], summary=meta["summary"], html=Markup(body_html),  # nosec B704  # Markdown of the repo's own files
         toc=toc, sections=sections, meta=meta, takehome=takehome,
         words=len(re.findall(r"[A-Za-z\u0980-\u09FF0-9']+", body_md)), lang=lang,
         bengali_words=bengali_word_count(all_text),
@@ -492,8 +521,8 @@ def snippet(text: str, term: str, width: int = 90) -> Markup:
     at, stop = positions[found], positions[found + len(search_key(term)) - 1] + 1
     start, end = max(0, at - width), min(len(text), stop + width)
     before, hit, after = text[start:at], text[at:stop], text[stop:end]
-    return (Markup("…" if start else "") + Markup.escape(before) + Markup("<mark>") + Markup.escape(hit)
-            + Markup("</mark>") + Markup.escape(after) + Markup("…" if end < len(text) else ""))
+    return (Markup("…" if start else "") + Markup.escape(before) + Markup("<mark>") + Markup.escape(hit)  # nosec B704  # fixed strings, the text escaped
+            + Markup("</mark>") + Markup.escape(after) + Markup("…" if end < len(text) else ""))  # nosec B704  # fixed strings
 
 
 def init_app(app) -> None:

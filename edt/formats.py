@@ -168,7 +168,16 @@ def _pattern(pattern: str) -> str:
 
 def init_app(app) -> None:
     for name, function in (("tk", tk), ("num", num), ("pct", pct), ("when", when), ("clock", clock),
-                           ("day", day), ("day_tag", day_tag), ("digits", digits), ("bn_digits", bn_digits)):
+                           ("day", day), ("day_tag", day_tag), ("digits", digits), ("bn_digits", bn_digits),
+                           ("lang_of", lang_of)):
         app.add_template_filter(function, name)
     # The templates' gettext and ngettext: Flask-Babel's, with numbers in the reader's digits.
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+
+
+def lang_of(text) -> str:
+    """'bn' for text written mostly in Bengali script, else 'en': for `lang` on a part of a page
+    (a Bangla name on an English page, an English note on a Bangla one; WCAG 3.1.2)."""
+    letters = [c for c in str(text or "") if c.isalpha()]
+    bangla = sum(1 for c in letters if "\u0980" <= c <= "\u09ff")
+    return "bn" if letters and bangla * 2 >= len(letters) else "en"

@@ -1,6 +1,7 @@
 """Fields and forms shared by every module.
 
-ConfirmForm is the one form of a one-button action (its CSRF token and nothing else). NumberField
+ConfirmForm is the one form of a one-button action (its CSRF token and nothing else). LineField is
+the one single-line text field: it refuses line breaks and control characters. NumberField
 reads numbers typed in Latin or Bangla digits through Babel's parse_decimal (a browser's
 type=number refuses Bangla digits). partner_choices() builds the partner list of every form that
 asks for one.
@@ -132,6 +133,21 @@ def parse_number(text: str | None):
         return parse_decimal(text, locale="en")
     except NumberFormatError as error:  # pragma: no cover - the pattern above already guards
         raise ValueError(_l("Write a number, like 1200 or ১২০০.")) from error
+
+
+# What a one-line box never holds: line breaks (also Unicode's NEL, line and paragraph separators),
+# tabs and the other control characters. A pasted "name\nsomething else" is refused, not stored.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+class LineField(StringField):
+    """The one single-line text field of the app (names, venues, titles, codes, short notes):
+    refuses line breaks and control characters with a message next to the field. Every
+    StringField of a form is a LineField (tests/core/test_single_line.py keeps it so)."""
+
+    def pre_validate(self, form):
+        if isinstance(self.data, str) and NOT_ONE_LINE.search(self.data):
+            raise ValidationError(_("Write this on one line, without line breaks or invisible characters."))
 
 
 class NumberField(StringField):

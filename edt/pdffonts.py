@@ -22,7 +22,7 @@ import itertools
 import re
 from functools import partial
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # escapes text for ReportLab paragraphs, parses no XML
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.colors import black

@@ -38,7 +38,7 @@ from edt.extensions import db
 
 # Scopes: what a counter counts.
 LOGIN_PIN = "login_pin"                # wrong PINs per participant account (login and PIN change)
-LOGIN_PASSWORD = "login_password"      # wrong passwords per staff account (login and password change)
+LOGIN_PASSWORD = "login_password"  # nosec B105  # a counter scope name: wrong passwords per staff account (login and password change)
 LOGIN_ADDRESS = "login_address"        # wrong secrets per client address group, any account
 DEVICE = "login_device"                # wrong secrets per known device, any account
 VERIFY_ADDRESS = "verify_address"      # verify-page requests per client address group

@@ -32,7 +32,7 @@ from edt.modules.trainers import services as trainers
 from edt.modules.trainers.models import TotKind
 from edt.security import SYSTEM, Role
 
-DEMO_PASSWORD = "edt-demo-password"
+DEMO_PASSWORD = "edt-demo-password"  # nosec B105  # the demo's public login, seed-demo refuses production
 DEMO_PIN = "482916"
 YEAR = 2026
 
@@ -465,7 +465,7 @@ def seed_assessments(finished_batches, running) -> None:
     """The finished batches: the Day 1 and Day 10 tests for everyone still in them, typed in from
     their answer sheets. The running batch: the Day 1 test of everyone present on Day 1, given
     aloud."""
-    rng = random.Random(17)
+    rng = random.Random(17)  # nosec B311  # demo answers, not security
     forms = instruments().forms
 
     def take(batch, person, stage, ability):

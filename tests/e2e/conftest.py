@@ -1,8 +1,14 @@
 """Browser journeys: the real app served on a local port, driven by Playwright in Debian's
 Chromium (/usr/bin/chromium, installed by `make test` when missing). They run on one xdist
 worker (one browser, one server). Screenshots go to a temporary folder; `make screenshots` sets
-EDT_SCREENSHOTS_DIR=docs/screenshots to refresh the documentation's on purpose."""
+EDT_SCREENSHOTS_DIR=docs/screenshots to refresh the documentation's on purpose.
+
+Every page a journey opens in the `phone` fixture (page.goto, or a click inside
+page.expect_navigation) is checked by axe-core (tests/e2e/axe.py): the journey fails at its end
+with each violation's rule, element and page. A page is checked once per test for each kind (its
+path with numbers as N, with or without an error message shown)."""
 import os
+from contextlib import contextmanager
 import shutil
 import tempfile
 import threading
@@ -15,6 +21,8 @@ from werkzeug.serving import make_server
 from edt import create_app
 
 from tests.conftest import make_config, relax_durability
+
+from . import axe
 
 SCREENSHOTS = Path(os.environ.get("EDT_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="edt-screenshots-"))
 HERE = Path(__file__).resolve().parent
@@ -48,14 +56,60 @@ def browser():
         browser.close()
 
 
+class CheckedPage:
+    """A Playwright page that runs axe on every page it loads (see the module's docstring); any
+    other attribute is the page's own."""
+
+    def __init__(self, page):
+        self._page = page
+        self.violations: list = []
+        self.checked: list[str] = []
+        self._kinds: set = set()
+
+    def __getattr__(self, name):
+        return getattr(self._page, name)
+
+    def check(self) -> None:
+        """axe on the page as it is now, once per kind of page."""
+        if not self._page.url.startswith("http"):
+            return
+        html = self._page.evaluate("() => document.contentType") == "text/html"
+        kind = (axe.pattern(self._page.url), html and self._page.locator(".error, .flash-error").count() > 0)
+        if not html or kind in self._kinds:
+            return
+        self._kinds.add(kind)
+        self.checked.append(axe.page_name(self._page.url))
+        self.violations += axe.violations(self._page)
+
+    def goto(self, *args, **kwargs):
+        response = self._page.goto(*args, **kwargs)
+        if response is not None and "text/html" in (response.headers.get("content-type") or ""):
+            self.check()
+        return response
+
+    @contextmanager
+    def expect_navigation(self, *args, **kwargs):
+        with self._page.expect_navigation(*args, **kwargs) as navigation:
+            yield navigation
+        self._page.wait_for_load_state()
+        self.check()
+
+
+def assert_accessible(page: CheckedPage) -> None:
+    assert not page.violations, (f"axe-core found {len(page.violations)} violations on the pages of this journey:\n"
+                                 + "\n".join(str(v) for v in page.violations))
+
+
 @pytest.fixture
 def phone(browser):
-    """A fresh browser context the size of a cheap Android phone."""
+    """A fresh browser context the size of a cheap Android phone; every page it opens is checked
+    by axe, and the test fails at its end on any violation."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1,
                                   java_script_enabled=True)
-    page = context.new_page()
+    page = CheckedPage(context.new_page())
     yield page
     context.close()
+    assert_accessible(page)
 
 
 def screenshot(page, name: str, full_page: bool = False) -> Path:

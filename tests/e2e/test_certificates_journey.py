@@ -6,7 +6,7 @@ from edt.extensions import db
 from edt.modules.certificates.models import Certificate
 
 from ..factories import PASSWORD, make_certifiable_batch, make_participant
-from .conftest import screenshot, staff_login
+from .conftest import CheckedPage, assert_accessible, screenshot, staff_login
 
 
 def test_issue_batch_then_verify_from_the_qr_url(server, phone, browser, world):
@@ -24,7 +24,7 @@ def test_issue_batch_then_verify_from_the_qr_url(server, phone, browser, world):
     screenshot(phone, "certificates.png")
 
     bangla = next(c for c in issued if c.holder_name == "মোমেনা খাতুন")
-    visitor = browser.new_context(viewport={"width": 360, "height": 740}).new_page()  # no login
+    visitor = CheckedPage(browser.new_context(viewport={"width": 360, "height": 740}).new_page())  # no login
     visitor.goto(f"{server}/verify/{bangla.code}")
     status = visitor.locator("#verify-status").inner_text()
     assert "valid" in status.lower()
@@ -40,3 +40,4 @@ def test_issue_batch_then_verify_from_the_qr_url(server, phone, browser, world):
         visitor.click("main form button[type=submit]")
     assert "does not match" in visitor.locator("#name-result").inner_text().lower()
     visitor.context.close()
+    assert_accessible(visitor)

@@ -4,7 +4,7 @@ import io
 from openpyxl import load_workbook
 
 from ..factories import PASSWORD, make_certifiable_batch, make_participant
-from .conftest import screenshot, staff_login
+from .conftest import CheckedPage, assert_accessible, screenshot, staff_login
 
 
 def test_master_trainer_filters_by_district_and_downloads_xlsx(server, phone, browser, world):
@@ -14,7 +14,7 @@ def test_master_trainer_filters_by_district_and_downloads_xlsx(server, phone, br
     jashore_people = [make_participant(world.jashore, world.trainer, full_name=f"Jashore {i}") for i in range(3)]
     make_certifiable_batch(world.jashore, world.trainer, world.other_facilitator, jashore_people)
 
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = CheckedPage(browser.new_context(viewport={"width": 1280, "height": 900}).new_page())
     staff_login(page, server, "mtr", PASSWORD)
     page.goto(f"{server}/reports/")
     page.select_option("#district", "Khulna")
@@ -35,3 +35,4 @@ def test_master_trainer_filters_by_district_and_downloads_xlsx(server, phone, br
     assert not any("Khulna 1" in str(cell) for row in participants_sheet.iter_rows(values_only=True)
                    for cell in row)  # pseudonymous: no names
     page.context.close()
+    assert_accessible(page)

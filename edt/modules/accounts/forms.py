@@ -1,15 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
+from edt.forms import LineField
 from edt.places import DISTRICT_CHOICES
 
 LANGUAGE_CHOICES = [("", _l("Browser default")), ("en", "English"), ("bn", "বাংলা")]
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+    username = LineField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
@@ -17,7 +18,7 @@ class LoginForm(FlaskForm):
 
 
 class ParticipantLoginForm(FlaskForm):
-    code = StringField(_l("Your code"), validators=[DataRequired(), Length(max=32)],
+    code = LineField(_l("Your code"), validators=[DataRequired(), Length(max=32)],
                        render_kw={"autocomplete": "username", "autocapitalize": "characters",
                                   "placeholder": "KHU-2026-0042"})
     pin = PasswordField(_l("Your 6-digit PIN"), validators=[DataRequired(), Length(max=16)],
@@ -34,8 +35,8 @@ class ChangeSecretForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
-    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
+    username = LineField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
+    display_name = LineField(_l("Full name"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[("facilitator", _l("Facilitator")),
                                             ("master_trainer", _l("Master trainer"))])
     partner_id = SelectField(_l("Partner organisation"), coerce=int, validators=[Optional()])
@@ -51,7 +52,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class PartnerForm(FlaskForm):
-    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=120)])
+    name = LineField(_l("Organisation name"), validators=[DataRequired(), Length(max=120)])
     district = SelectField(_l("District"), choices=DISTRICT_CHOICES)
 
 

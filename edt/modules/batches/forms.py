@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from edt.forms import DATE_MESSAGE, DayField
+from edt.forms import DATE_MESSAGE, DayField, LineField
 from edt.places import DISTRICT_CHOICES
 
 WEEKDAYS = [("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")), ("3", _l("Thursday")),
@@ -27,7 +27,7 @@ class BatchForm(FlaskForm):
     partner_id = SelectField(_l("Partner organisation"), coerce=int)
     district = SelectField(_l("District"), choices=[("", _l("The partner's district"))] + DISTRICT_CHOICES,
                            validators=[Optional()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=160)])
+    venue = LineField(_l("Venue"), validators=[Optional(), Length(max=160)])
     start_date = DayField(_l("First day"), validators=[InputRequired(DATE_MESSAGE)])
     off_days = MultiCheckboxField(_l("Weekly off days"), choices=WEEKDAYS, default=["4"])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="bn")
@@ -36,20 +36,20 @@ class BatchForm(FlaskForm):
                                         NumberRange(1, 60, _l("Between 1 and 60 people."))])
     master_trainer_id = SelectField(_l("Master trainer"), coerce=int)
     facilitator_ids = MultiCheckboxField(_l("Facilitators"), coerce=int)
-    lapse_reason = StringField(_l("Reason, if a chosen facilitator's credential has lapsed"),
+    lapse_reason = LineField(_l("Reason, if a chosen facilitator's credential has lapsed"),
                                validators=[Optional(), Length(max=200)])
     clash_ok = HiddenField(default="", validators=[Optional(), Length(max=32)])  # BookingClash's token, once asked
 
 
 class BatchEditForm(FlaskForm):
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=160)])
+    venue = LineField(_l("Venue"), validators=[Optional(), Length(max=160)])
     off_days = MultiCheckboxField(_l("Weekly off days"), choices=WEEKDAYS)
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     capacity = IntegerField(_l("Capacity"), validators=[InputRequired(_l("Give the number of places.")),
                                                         NumberRange(1, 60, _l("Between 1 and 60 people."))])
     master_trainer_id = SelectField(_l("Master trainer"), coerce=int)
     facilitator_ids = MultiCheckboxField(_l("Facilitators"), coerce=int)
-    lapse_reason = StringField(_l("Reason, if a chosen facilitator's credential has lapsed"),
+    lapse_reason = LineField(_l("Reason, if a chosen facilitator's credential has lapsed"),
                                validators=[Optional(), Length(max=200)])
     clash_ok = HiddenField(default="", validators=[Optional(), Length(max=32)])  # BookingClash's token, once asked
 
@@ -66,7 +66,7 @@ class UndoMoveForm(FlaskForm):
 
 class EnrolForm(FlaskForm):
     participant_ids = MultiCheckboxField(_l("Participants not yet in a batch"), coerce=int, validators=[Optional()])
-    codes = StringField(_l("Or type participant codes"), validators=[Optional(), Length(max=2000)],
+    codes = LineField(_l("Or type participant codes"), validators=[Optional(), Length(max=2000)],
                         render_kw={"placeholder": "KHU-2026-0042, KHU-2026-0043", "autocapitalize": "characters"})
 
 
@@ -82,7 +82,7 @@ class TransferForm(FlaskForm):
 
 class HolidayForm(FlaskForm):
     date = DayField(_l("Date"), validators=[InputRequired(DATE_MESSAGE)])
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the holiday a name.")), Length(max=80)],
+    name = LineField(_l("Name"), validators=[DataRequired(_l("Give the holiday a name.")), Length(max=80)],
                        render_kw={"placeholder": "Victory Day"})
     lunar = BooleanField(_l("Lunar date: check locally, it depends on the moon sighting"))
 

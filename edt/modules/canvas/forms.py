@@ -1,11 +1,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from edt.content import CANVAS_BLOCKS
-from edt.forms import NumberField
+from edt.forms import LineField, NumberField
 
 from .models import COMMENT_LENGTH, ITEM_LENGTH, MAX_ITEMS, NAME_LENGTH
 from .plan import CostLine, PlanInput, ProductLine, from_model
@@ -25,14 +25,14 @@ class BaseForm(FlaskForm):
 
 
 class ItemForm(BaseForm):
-    text = StringField(_l("New note"), validators=[DataRequired(_l("Write a few words first.")),
+    text = LineField(_l("New note"), validators=[DataRequired(_l("Write a few words first.")),
                                                    Length(max=ITEM_LENGTH)],
                        render_kw={"maxlength": ITEM_LENGTH, "autocomplete": "off"})
 
 
 class ItemActionForm(BaseForm):
     """Move or remove one note: the button pressed sends `op`, like "up-3", "down-0" or "remove-2"."""
-    op = StringField(validators=[InputRequired(), Regexp(r"^(up|down|remove)-\d{1,3}$")])
+    op = LineField(validators=[InputRequired(), Regexp(r"^(up|down|remove)-\d{1,3}$")])
 
     def action(self) -> tuple[str, int]:
         """(verb, note index) of a validated form."""
@@ -41,13 +41,13 @@ class ItemActionForm(BaseForm):
 
 
 class BlockForm(BaseForm):
-    items = FieldList(StringField(_l("Note"), validators=[Length(max=ITEM_LENGTH)],
+    items = FieldList(LineField(_l("Note"), validators=[Length(max=ITEM_LENGTH)],
                                   render_kw={"maxlength": ITEM_LENGTH, "autocomplete": "off"}),
                       max_entries=MAX_ITEMS + 5)
 
 
 class NameForm(BaseForm):
-    business_name = StringField(_l("Name of my business"), validators=[Length(max=NAME_LENGTH)],
+    business_name = LineField(_l("Name of my business"), validators=[Length(max=NAME_LENGTH)],
                                 render_kw={"maxlength": NAME_LENGTH, "autocomplete": "off"})
 
 
@@ -77,18 +77,18 @@ class ReviewForm(BaseForm):
 # --- the financial plan ------------------------------------------------------------------------
 
 class StartupRow(Form):
-    name = StringField(_l("Item"), validators=[Length(max=80)], render_kw={"maxlength": 80})
+    name = LineField(_l("Item"), validators=[Length(max=80)], render_kw={"maxlength": 80})
     quantity = NumberField(_l("How many"), maximum=100_000)
     amount = NumberField(_l("Cost of one (Tk)"))
 
 
 class FixedRow(Form):
-    name = StringField(_l("Cost"), validators=[Length(max=80)], render_kw={"maxlength": 80})
+    name = LineField(_l("Cost"), validators=[Length(max=80)], render_kw={"maxlength": 80})
     amount = NumberField(_l("Tk per month"))
 
 
 class ProductRow(Form):
-    name = StringField(_l("Product or service"), validators=[Length(max=80)], render_kw={"maxlength": 80})
+    name = LineField(_l("Product or service"), validators=[Length(max=80)], render_kw={"maxlength": 80})
     variable_cost = NumberField(_l("Cost of one (Tk)"))
     markup_percent = NumberField(_l("Markup %"), maximum=1000)
     price = NumberField(_l("Price of one (Tk)"))

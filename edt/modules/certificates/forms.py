@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from edt.forms import LineField
 
 from .models import REASON_LENGTH
 
@@ -25,11 +27,11 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    serial = StringField(_l("Certificate number"),
+    serial = LineField(_l("Certificate number"),
                          validators=[DataRequired(_l("Type the certificate number.")), Length(max=64)],
                          render_kw={"placeholder": "EDT-2026-000123", "autocapitalize": "characters",
                                     "autocomplete": "off", "spellcheck": "false"})
-    code = StringField(_l("Verification code"), validators=[DataRequired(_l("Type the verification code.")),
+    code = LineField(_l("Verification code"), validators=[DataRequired(_l("Type the verification code.")),
                                                            Length(max=128)],
                        render_kw={"placeholder": "AFCM-YBGZ-GABE-XWF2-3HDH-B15J-GM",
                                   "autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"})
@@ -38,7 +40,7 @@ class VerifyForm(FlaskForm):
 class NameForm(FlaskForm):
     """The name written on the paper: sent by POST only, so it never reaches a URL or a log."""
 
-    name = StringField(_l("Name written on the certificate"),
+    name = LineField(_l("Name written on the certificate"),
                        validators=[DataRequired(_l("Type the name written on the certificate.")),
                                    Length(max=200)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from edt.cards import cards as card_library
 from edt.cards import link_sessions, symbols
-from edt.content import CANVAS_BLOCKS, LANGUAGES, TOOLS, bengali_digits, block_anchor, library
+from edt.content import CANVAS_BLOCKS, LANGUAGES, TOOLS, bengali_digits, block_anchor, library, with_id_prefix
 from edt.instruments import SKILLS, instruments
 from edt.security import ALL_ROLES, STAFF, role_required
 
@@ -214,5 +214,6 @@ def observation_rubric():
 @role_required(*STAFF)
 def print_guide():
     pages = list(library().guide.values())
-    return render_template("curriculum/print.html", day=None, pages=pages, plans=None,
+    bodies = [with_id_prefix(page.html, page.slug) for page in pages]  # one page's ids clash with another's
+    return render_template("curriculum/print.html", day=None, pages=pages, bodies=bodies, plans=None,
                            block_anchor=block_anchor, title=gettext("Facilitator guide"))

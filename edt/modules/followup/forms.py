@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from edt.forms import DayField
+from edt.forms import DayField, LineField
 from edt.modules.participants.models import IncomeRange, WorkKind
 
 from .models import RECORDED, Category, LoanSource, Method, Need, SupportKind
@@ -41,10 +41,10 @@ class VisitForm(FlaskForm):
     consent_confirmed = BooleanField(_l("They agree again that we keep these answers"))
     works_now = RadioField(_l("Work now"), choices=WorkKind.choices(), validators=[Optional()])
     business_started = RadioField(_l("Started a business?"), choices=YES_NO, validators=[Optional()])
-    trade = StringField(_l("Which trade?"), validators=[Optional(), Length(max=80)])
+    trade = LineField(_l("Which trade?"), validators=[Optional(), Length(max=80)])
     still_running = RadioField(_l("Is it still running?"), choices=YES_NO, validators=[Optional()])
     income_range = RadioField(_l("Monthly income now"), choices=IncomeRange.choices(), validators=[Optional()])
-    days_worked = StringField(_l("Days worked in the last 30 days"), validators=[Optional(), Length(max=4)],
+    days_worked = LineField(_l("Days worked in the last 30 days"), validators=[Optional(), Length(max=4)],
                               render_kw={"inputmode": "numeric", "autocomplete": "off"})
     savings = RadioField(_l("Saving money?"), choices=YES_NO, validators=[Optional()])
     loan_source = RadioField(_l("Loan taken since the last visit"), choices=LoanSource.choices(),
@@ -52,8 +52,8 @@ class VisitForm(FlaskForm):
     support_since = Checkboxes(_l("Support received since the last visit"), choices=SupportKind.choices(),
                                validators=[Optional()])
     needs = Checkboxes(_l("What they need now"), choices=Need.choices(), validators=[Optional()])
-    needs_note = StringField(_l("Need, in their words (optional)"), validators=[Optional(), Length(max=300)])
-    next_step = StringField(_l("Next step (optional)"), validators=[Optional(), Length(max=300)])
+    needs_note = LineField(_l("Need, in their words (optional)"), validators=[Optional(), Length(max=300)])
+    next_step = LineField(_l("Next step (optional)"), validators=[Optional(), Length(max=300)])
 
     def answers(self) -> dict:
         """The answers as the service takes them (raises ValueError for days that are not a number)."""
@@ -73,13 +73,13 @@ class SupportForm(FlaskForm):
     kind = SelectField(_l("Support given"), choices=[("", _l("Choose…")), *SupportKind.choices()],
                        validators=[DataRequired(_l("Choose what support was given."))])
     given_on = DayField(_l("Date (empty = today)"), validators=[Optional()])
-    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
+    note = LineField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 
 class EntryForm(FlaskForm):
     category = RadioField(_l("What for?"), choices=Category.choices(),
                           validators=[DataRequired(_l("Tap a picture to choose what the money was for."))])
-    amount = StringField(_l("How much (Taka)?"), validators=[DataRequired(_l("Write the amount in Taka, like 500 or ৫০০.")),
+    amount = LineField(_l("How much (Taka)?"), validators=[DataRequired(_l("Write the amount in Taka, like 500 or ৫০০.")),
                                                               Length(max=14)],
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
     on = DayField(_l("Day (empty = today)"), validators=[Optional()])

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from edt.forms import DayField
+from edt.forms import DayField, LineField
 from edt.places import DISTRICT_CHOICES
 
 from .models import INTAKE_FIELDS, UNDISCLOSED, IncomeRange, IncomeSource, WorkKind
@@ -22,7 +22,7 @@ class ParticipantForm(FlaskForm):
     """Short on purpose: only what the work needs, each field explained."""
 
     partner_id = SelectField(_l("Partner organisation"), coerce=int)
-    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Write the participant's name.")),
+    full_name = LineField(_l("Full name"), validators=[DataRequired(_l("Write the participant's name.")),
                                                          Length(max=120)],
                             render_kw={"autocomplete": "off"})
     gender = SelectField(_l("Gender"), choices=GENDER_CHOICES)
@@ -30,7 +30,7 @@ class ParticipantForm(FlaskForm):
                               validators=[Optional(), NumberRange(1930, 2020, _l("Write a year like 1994."))],
                               render_kw={"inputmode": "numeric"})
     district = SelectField(_l("District"), choices=DISTRICT_CHOICES)
-    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=20)],
+    phone = LineField(_l("Phone (optional)"), validators=[Optional(), Length(max=20)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     consent_data_use = BooleanField(_l("They agreed that we keep this record"))
     consent_photos = BooleanField(_l("They agreed to appear in photos"))
@@ -53,7 +53,7 @@ class IntakeMixin:
                                        default="", validators=[Optional()])
     intake_income = SelectField(_l("Monthly income"), choices=[SKIP, *IncomeRange.choices(), NOT_SAY],
                                 default="", validators=[Optional()])
-    intake_household = StringField(_l("People in the household (optional)"), validators=[Optional(), Length(max=4)],
+    intake_household = LineField(_l("People in the household (optional)"), validators=[Optional(), Length(max=4)],
                                    render_kw={"inputmode": "numeric", "autocomplete": "off"})
     intake_business = SelectField(_l("Already runs a business"),
                                   choices=[SKIP, ("yes", _l("Yes")), ("no", _l("No")), NOT_SAY],

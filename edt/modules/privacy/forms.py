@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
-from edt.forms import DayField
+from edt.forms import DayField, LineField
 
 
 class AuditFilterForm(FlaskForm):
@@ -12,8 +12,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    person = StringField(_l("Staff member (username or name)"), validators=[Optional(), Length(max=64)])
-    code = StringField(_l("Participant code"), validators=[Optional(), Length(max=32)],
+    person = LineField(_l("Staff member (username or name)"), validators=[Optional(), Length(max=64)])
+    code = LineField(_l("Participant code"), validators=[Optional(), Length(max=32)],
                        render_kw={"placeholder": "KHU-2026-0042", "autocapitalize": "characters"})
     action = SelectField(_l("Action"), validators=[Optional()])
     since = DayField(_l("From (UTC date)"), validators=[Optional()])
@@ -21,6 +21,6 @@ class AuditFilterForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    code = StringField(_l("Type the participant's code to confirm"),
+    code = LineField(_l("Type the participant's code to confirm"),
                        validators=[DataRequired(_l("Type the code shown above.")), Length(max=32)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})

@@ -3,24 +3,24 @@ facilitator_guide/assessments/observation-rubric.yaml): one row of four scores a
 criterion, so a new criterion in the file needs no code."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from edt.forms import DATE_MESSAGE, DayField
+from edt.forms import DATE_MESSAGE, DayField, LineField
 from edt.modules.batches.forms import MultiCheckboxField
 
 from .models import NOTE_LENGTH, REASON_LENGTH, CredentialStatus, TotKind, criterion_field
 
 
 class TotForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the training a title.")), Length(max=120)],
+    title = LineField(_l("Title"), validators=[DataRequired(_l("Give the training a title.")), Length(max=120)],
                         render_kw={"placeholder": "ToT Khulna, March"})
     kind = SelectField(_l("Kind"), choices=TotKind.choices(), default=TotKind.TOT)
     start_date = DayField(_l("First day"), validators=[InputRequired(DATE_MESSAGE)])
     days = IntegerField(_l("Number of days"), default=5,
                         validators=[InputRequired(_l("Give the number of days.")),
                                     NumberRange(1, 10, _l("Between 1 and 10 days."))])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=160)])
+    venue = LineField(_l("Venue"), validators=[Optional(), Length(max=160)])
     partner_ids = MultiCheckboxField(_l("Partner organisations"), coerce=int, validators=[Optional()])
 
 
@@ -41,7 +41,7 @@ SCORES = [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]
 class ObservationBase(FlaskForm):
     observed_on = DayField(_l("Date of the session"), validators=[InputRequired(DATE_MESSAGE)])
     context = SelectField(_l("Where"), validators=[Optional()])
-    session = StringField(_l("Session"), validators=[Optional(), Length(max=120)],
+    session = LineField(_l("Session"), validators=[Optional(), Length(max=120)],
                           render_kw={"placeholder": "Day 5: costing and pricing"})
     note = TextAreaField(_l("Overall note for coaching"), validators=[Optional(), Length(max=1000)])
 
@@ -59,5 +59,5 @@ def observation_form(rubric, lang: str, **kwargs) -> ObservationBase:
         setattr(ObservationForm, f"score_{key}",
                 RadioField(name, choices=SCORES, validators=[InputRequired(_l("Choose a score from 1 to 4."))]))
         setattr(ObservationForm, f"note_{key}",
-                StringField(_l("Note"), validators=[Optional(), Length(max=NOTE_LENGTH)]))
+                LineField(_l("Note"), validators=[Optional(), Length(max=NOTE_LENGTH)]))
     return ObservationForm(**kwargs)
