@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from edt.clock import TIMEZONE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "0.0.0.0")  # nosec B104  # addresses a public URL must not name; nothing binds here
 
 
 def _env(name, default=None):
