@@ -9,7 +9,7 @@
    with a redirect, such as the login page after a session ended); when it does not, the kept
    copy is shown, or the offline page. Nothing else is ever stored. */
 "use strict";
-importScripts("/static/js/outbox.js");
+importScripts("/static/js/offline.js");  // the outbox (the page part does nothing here)
 
 var PAGES = "edt-pages";
 var STATIC = "edt-static";

@@ -452,16 +452,11 @@ def test_participant_sees_their_batch_days_and_own_attendance(client, login, wor
 def test_a_day_of_25_people_stays_within_the_page_budget(client, login, world):
     """<= 60 KB and <= 6 requests with its CSS and JS, for a slow connection: the bytes that travel,
     gzipped as the app sends them to every browser (edt.assets); the offline scripts included."""
-    import re
+    from tests.budget import BUDGET_BYTES, BUDGET_REQUESTS, weigh
 
     batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
     enrol(batch, [make_participant(world.khulna, world.trainer, full_name=f"মোছাম্মৎ রহিমা খাতুন {n}")
                   for n in range(25)])
     login(world.facilitator)
-    gzip = {"Accept-Encoding": "gzip"}
-    page = client.get(f"/attendance/days/{batch.days[0].id}?all=present")
-    html = page.get_data(as_text=True)
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
-    sent = client.get(f"/attendance/days/{batch.days[0].id}?all=present", headers=gzip)
-    total = len(sent.data) + sum(len(client.get(url, headers=gzip).data) for url in assets)
-    assert 1 + len(assets) <= 6 and total <= 60 * 1024, (len(assets), total)
+    status, total, requests = weigh(client, f"/attendance/days/{batch.days[0].id}?all=present")
+    assert status == 200 and total <= BUDGET_BYTES and requests <= BUDGET_REQUESTS, (total, requests)

@@ -455,17 +455,15 @@ def test_other_partners_facilitator_reaches_nothing_and_changes_nothing(client, 
 
 
 def test_batch_page_with_a_full_roster_and_many_waiting_stays_within_the_page_budget(client, login, world):
-    import re
+    from tests.budget import BUDGET_BYTES, BUDGET_REQUESTS, weigh
 
     batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
     enrol(batch, [make_participant(world.khulna, world.trainer) for _ in range(25)])
     for _ in range(60):
         make_participant(world.khulna, world.trainer)
     login(world.facilitator)
-    page = client.get(f"/batches/{batch.id}")
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.get_data(as_text=True))
-    total = len(page.data) + sum(len(client.get(url).data) for url in assets)
-    assert total <= 60 * 1024 and 1 + len(assets) <= 6, total
+    status, total, requests = weigh(client, f"/batches/{batch.id}")
+    assert status == 200 and total <= BUDGET_BYTES and requests <= BUDGET_REQUESTS, (total, requests)
 
 
 # --- one rule: a facilitator reaches a batch only while assigned AND of the batch's partner -------

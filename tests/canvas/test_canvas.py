@@ -1,6 +1,5 @@
 """The Business Model Canvas: notes per block without JavaScript, statuses, comments, revisions,
 saves that never silently overwrite each other, scoped access and a fixed number of queries."""
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -445,15 +444,12 @@ def test_the_canvas_page_fits_a_slow_phone(client, login, world):
                                    for key in CANVAS_BLOCKS})
     for key in CANVAS_BLOCKS:
         services.comment(world.facilitator, canvas, key, "Good. Which of these matters most to your customers?")
-    gzip = {"Accept-Encoding": "gzip"}
+    from tests.budget import BUDGET_BYTES, BUDGET_REQUESTS, weigh
+
     for user in (p.user, world.facilitator):
         login(user)
-        html = client.get(url(p)).get_data()
-        assets = re.findall(rb'<(?:link|script)[^>]+(?:href|src)="(/static/[^"]+)"', html)
-        sent = len(client.get(url(p), headers=gzip).get_data())
-        total = sent + sum(len(client.get(a.decode(), headers=gzip).get_data()) for a in assets)
-        assert total <= 60 * 1024, (user.role, sent, total)
-        assert len(re.findall(rb'<(?:link|script)[^>]+(?:href|src)="/', html)) + 1 <= 6
+        status, total, requests = weigh(client, url(p))
+        assert status == 200 and total <= BUDGET_BYTES and requests <= BUDGET_REQUESTS, (user.role, total, requests)
 
 
 def test_comments_about_the_whole_canvas_are_shown_and_answered(client, login, world):

@@ -12,7 +12,7 @@ from edt.config import ROOT
 from edt.content import ContentError, Library
 
 from tests.conftest import make_config
-from tests.core.test_pages import BUDGET_BYTES, BUDGET_REQUESTS, _weigh
+from tests.budget import BUDGET_BYTES, BUDGET_REQUESTS, weigh
 
 SETS_DIR = ROOT / "facilitator_guide" / "cards"
 PICTURES = ROOT / "static" / "cards"
@@ -283,7 +283,7 @@ def test_every_card_page_and_print_part_fits_the_page_budget(client, login, worl
     urls = ["/guide/cards"] + [f"/guide/cards/{s.id}" for s in cards.sets.values()] + [
         f"/guide/cards/{s.id}/print?part={n}" for s in cards.sets.values() for n in range(1, len(s.parts) + 1)]
     for url in urls:
-        status, total, requests = _weigh(client, url)
+        status, total, requests = weigh(client, url)
         assert status == 200 and total <= BUDGET_BYTES and requests <= BUDGET_REQUESTS, (url, total, requests)
 
 

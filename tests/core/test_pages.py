@@ -1,34 +1,15 @@
 """Page weight, security headers, error pages and health: the promises every page keeps."""
-import re
 
 import pytest
 from flask import abort
 
 from edt import create_app
 
+from tests.budget import BUDGET_BYTES, BUDGET_REQUESTS, weigh
 from tests.conftest import make_config
 from tests.core.test_access_matrix import MATRIX, ROLES, ids, user_for
 
-BUDGET_BYTES = 60 * 1024
-BUDGET_REQUESTS = 6
 EXEMPT = {"curriculum.print_day", "curriculum.print_guide"}  # whole-day and whole-guide print views
-ASSET_RE = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"')
-
-
-def _weigh(client, url):
-    """(status, bytes, requests) of an HTML page with its assets; downloads (PDF, CSV, ZIP, XLSX)
-    are files, not pages, and are reported as status None."""
-    response = client.get(url)
-    if response.status_code == 200 and response.mimetype != "text/html":
-        return None, 0, 0
-    html = response.get_data()
-    total, requests = len(html), 1
-    for asset in set(ASSET_RE.findall(html.decode("utf-8"))):
-        data = client.get(asset)
-        assert data.status_code == 200, asset
-        total += len(data.get_data())
-        requests += 1
-    return response.status_code, total, requests
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -38,7 +19,7 @@ def test_every_page_fits_the_budget(role, client, login, world):
     for endpoint, entry in sorted(MATRIX.items()):
         if entry["method"] != "GET" or endpoint in EXEMPT or entry["expect"][role] != 200:
             continue
-        status, total, requests = _weigh(client, entry["url"].format_map(ids(world)))
+        status, total, requests = weigh(client, entry["url"].format_map(ids(world)))
         if status == 200:
             weighed += 1
             assert total <= BUDGET_BYTES, f"{endpoint} as {role}: {total} bytes"
@@ -52,7 +33,7 @@ def test_every_curriculum_day_and_guide_page_fits_the_budget(client, login, worl
     login(world.facilitator)
     lib = library()
     for url in [f"/curriculum/day/{n}" for n in lib.days] + [f"/guide/{slug}" for slug in lib.guide]:
-        status, total, requests = _weigh(client, url)
+        status, total, requests = weigh(client, url)
         assert status == 200 and total <= BUDGET_BYTES and requests <= BUDGET_REQUESTS, (url, total, requests)
 
 
@@ -138,6 +119,6 @@ def test_every_curriculum_day_fits_the_budget_in_bangla_for_a_participant(client
     client.post("/accounts/language", data={"locale": "bn", "csrf_token": csrf_token(client, "/")})
     for number in library().days:
         for url in (f"/curriculum/day/{number}", f"/curriculum/day/{number}?lang=en"):
-            status, total, requests = _weigh(client, url)
+            status, total, requests = weigh(client, url)
             assert status == 200 and total <= BUDGET_BYTES, (url, total)
             assert requests <= BUDGET_REQUESTS, (url, requests)

@@ -23,7 +23,7 @@ from . import queries, services
 bp = Blueprint("sync", __name__)
 mimetypes.add_type("application/manifest+json", ".webmanifest")  # the installable app's manifest
 
-ASSETS = ("css/edt.css", "js/edt.js", "js/outbox.js", "js/offline.js", "manifest.webmanifest",
+ASSETS = ("css/edt.css", "js/edt.js", "js/offline.js", "manifest.webmanifest",
           "icons/edt.svg", "icons/edt-192.png", "icons/edt-512.png")
 
 
