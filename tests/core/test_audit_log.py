@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DatabaseError
 
+from edt import clock
 from edt.audit import AuditEvent, record
 from edt.extensions import db
 
@@ -144,7 +145,7 @@ def test_audit_page_filters_by_person_code_action_and_date(client, login, world,
     assert len(found) == 1 and "fac2" in body and "not_found" in body
     _html, found, _body = rows(person="fac2", action="participant_viewed")
     assert found == []
-    today = datetime.now(timezone.utc).date()
+    today = clock.today()  # the filter's dates are Bangladesh dates, as the page shows its times
     _html, found, _body = rows(code=p.code, since=(today - timedelta(days=1)).isoformat(), until=today.isoformat())
     assert len(found) >= 3
     _html, found, _body = rows(code=p.code, until=(today - timedelta(days=2)).isoformat())

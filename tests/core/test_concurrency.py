@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from edt import throttle
+from edt import sessions, throttle
 from edt.audit import AuditEvent
 from edt.extensions import db
 from edt.modules.attendance.models import AttendanceMark
@@ -157,6 +157,8 @@ def test_24_wrong_pins_at_once_are_checked_no_more_than_the_limit(app, world):
     code, url = world.participant.code, "/accounts/login/participant"
     with serving(app) as port:
         browsers = [Browser(port) for _ in range(GUESSES)]
+        for b in browsers:  # phones whose last choice was English, as the suite's client (the answers are read)
+            b.cookies[sessions.LANGUAGE_COOKIE] = "en"
         tokens = [b.csrf(url) for b in browsers]
         results = _race([lambda b=b, t=t: b.post(url, {"code": code, "pin": "111111", "csrf_token": t})
                          for b, t in zip(browsers, tokens)])
@@ -176,6 +178,8 @@ def test_24_name_checks_at_once_compare_no_more_than_the_daily_cap(app, world, m
     url = f"/verify/{ids['certificate_code']}"
     with serving(app) as port:
         browsers = [Browser(port) for _ in range(GUESSES)]
+        for b in browsers:  # phones whose last choice was English, as the suite's client (the answers are read)
+            b.cookies[sessions.LANGUAGE_COOKIE] = "en"
         tokens = [b.csrf(url) for b in browsers]
         results = _race([lambda b=b, t=t, n=n: b.post(url, {"name": f"Guess {n}", "csrf_token": t})
                          for n, (b, t) in enumerate(zip(browsers, tokens))])

@@ -5,6 +5,7 @@ import io
 
 from sqlalchemy import select
 
+from edt import sessions
 from edt.audit import AuditEvent
 from edt.extensions import db
 
@@ -19,9 +20,13 @@ def test_a_request_over_the_limit_gets_a_clear_413_page_in_both_languages(client
     too_big = client.post("/accounts/login", data={"username": "x", "password": "y" * BIG})
     text = too_big.get_data(as_text=True)
     assert too_big.status_code == 413 and "too large: at most 2 MB" in text and "Nothing was saved" in text
+    # A browser asking for Bangla, on a phone with no language chosen yet (a chosen one comes first).
+    client.delete_cookie(sessions.LANGUAGE_COOKIE)
     in_bangla = client.post("/accounts/login", data={"username": "x", "password": "y" * BIG},
                             headers={"Accept-Language": "bn"})
     assert in_bangla.status_code == 413 and "অনেক বড়" in in_bangla.get_data(as_text=True)
+    assert '<html lang="bn"' in in_bangla.get_data(as_text=True)
+    client.set_cookie(sessions.LANGUAGE_COOKIE, "en")
 
     login(world.facilitator)
     upload_too_big = client.post("/batches/roster/import", content_type="multipart/form-data", data={

@@ -3,13 +3,15 @@ on one is honoured by the other, ended on one it is ended on both, and the throt
 secrets from both together. Two app objects stand for the two servers."""
 from edt import create_app
 
-from tests.conftest import csrf_token, make_config
+from tests.conftest import EnglishPhoneClient, csrf_token, make_config
 from tests.core.test_throttle import attempt, said
 from tests.factories import PASSWORD, PIN, make_participant
 
 
 def _second_server(app):
-    return create_app(make_config(SECRET_KEY=app.config["SECRET_KEY"]))
+    second = create_app(make_config(SECRET_KEY=app.config["SECRET_KEY"]))
+    second.test_client_class = EnglishPhoneClient  # the same phone as the suite's: English pages
+    return second
 
 
 def _carry_cookies(source, target) -> None:

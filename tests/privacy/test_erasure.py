@@ -240,6 +240,8 @@ NOT_PERSONAL = {
     "credential_change.kind", "credential_change.reason", "credential_change.to_status", "observation.note",
     "observation.scores", "observation.session", "tot_day.guide_slug", "tot_event.kind", "tot_event.title",
     "tot_event.venue", "tot_mark.note", "tot_mark.status",
+    # the figures' change counter's random series stamp; a move of a batch's days lists day numbers and dates only
+    "data_version.stamp", "day_move.changes",
 }
 
 
@@ -272,3 +274,22 @@ def test_each_module_answers_the_erasure_signal_for_its_own_columns(app):
     assert owners["canvas_comment.body"].startswith("edt.modules.canvas.")
     assert owners["certificate.holder_name"].startswith("edt.modules.certificates.")
     assert not any(owner.startswith("edt.modules.privacy.") for owner in owners.values())
+
+
+def test_erasure_deletes_the_persons_own_sync_credentials_and_applied_saves(app, world, person):
+    from edt.modules.sync import services as sync
+    from edt.modules.sync.models import AppliedItem, SyncDevice
+
+    sync.issue_device(person.user, None)
+    sync.issue_device(world.facilitator, None)
+    for user in (person.user, world.facilitator):
+        db.session.add(AppliedItem(user_id=user.id, key=f"k-{user.id}", kind="canvas_note", digest="0" * 64,
+                                   result={"participant_id": person.id, "base": 1, "revision": 2}))
+    db.session.commit()
+    privacy.erase(world.trainer, person)
+    assert count(SyncDevice, SyncDevice.user_id == person.user_id) == 0
+    assert count(AppliedItem, AppliedItem.user_id == person.user_id) == 0
+    # the facilitator's device and her record of saves (ids and a hash: a retry is not applied again) stay
+    assert count(SyncDevice, SyncDevice.user_id == world.facilitator.id) == 1
+    assert count(AppliedItem, AppliedItem.user_id == world.facilitator.id) == 1
+    assert signals.erased_columns()["sync_device.token_hash"].startswith("edt.modules.sync.")

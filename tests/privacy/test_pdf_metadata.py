@@ -66,11 +66,13 @@ def test_no_pdf_names_anyone_in_its_properties(app, client, login, world):
     issued = [certificates.issue(world.trainer, e) for e in enrolments]
     first, last = sorted(c.serial for c in issued)
     credential = db.session.scalar(select(Credential).where(Credential.user_id == world.facilitator.id))
+    assert batch.language == "bn"
 
     urls = {
         f"/canvas/{latin.id}/pdf": (f"Business plan {latin.code}", LATIN),
         f"/canvas/{bangla.id}/pdf": (f"Business plan {bangla.code}", BANGLA),
-        f"/attendance/days/{batch.days[0].id}/sheet.pdf": (f"Sign-in sheet {batch.code} · Day 1", LATIN),
+        # the sign-in sheet is in the batch's language (this batch's is Bangla), its title too
+        f"/attendance/days/{batch.days[0].id}/sheet.pdf": (f"হাজিরা শিট {batch.code} · দিন 1", LATIN),
         f"/certificates/{issued[0].id}.pdf": (f"Certificate {issued[0].serial}", LATIN),
         f"/certificates/{issued[1].id}.pdf": (f"Certificate {issued[1].serial}", BANGLA),
         f"/certificates/batch/{batch.id}/certificates.pdf": (f"Certificates {first} to {last}", LATIN),

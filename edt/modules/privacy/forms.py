@@ -16,8 +16,8 @@ class AuditFilterForm(FlaskForm):
     code = LineField(_l("Participant code"), validators=[Optional(), Length(max=32)],
                        render_kw={"placeholder": "KHU-2026-0042", "autocapitalize": "characters"})
     action = SelectField(_l("Action"), validators=[Optional()])
-    since = DayField(_l("From (UTC date)"), validators=[Optional()])
-    until = DayField(_l("To (UTC date)"), validators=[Optional()])
+    since = DayField(_l("From (date, Bangladesh time)"), validators=[Optional()])
+    until = DayField(_l("To (date, Bangladesh time)"), validators=[Optional()])
 
 
 class EraseForm(FlaskForm):

@@ -38,6 +38,7 @@ from edt.modules.canvas import services as canvas
 from edt.modules.followup import queries as followup_queries
 from edt.modules.followup import services as followup
 from edt.modules.followup.forms import VisitForm
+from edt.signals import erases
 
 from .models import AppliedItem, Kind, SyncDevice
 
@@ -306,3 +307,16 @@ def apply(user, items: list) -> list[Outcome]:
     outcomes = [apply_one(user, item) for item in items]
     db.session.commit()  # the credential's last use
     return outcomes
+
+
+@erases("sync_device.token_hash", "sync_applied_item.key", "sync_applied_item.kind", "sync_applied_item.digest",
+        "sync_applied_item.result")
+def _erase_sync(participant, **_context) -> list[str]:
+    """Erasure: the person's own sync credentials and the record of the saves her phone sent are
+    deleted (her login is closed anyway). Staff devices' records stay: they hold ids and a hash of
+    what was sent, and keep a delayed retry from writing the erased notes again."""
+    devices = db.session.execute(delete(SyncDevice).where(SyncDevice.user_id == participant.user_id)
+                                 .execution_options(synchronize_session=False)).rowcount
+    items = db.session.execute(delete(AppliedItem).where(AppliedItem.user_id == participant.user_id)
+                               .execution_options(synchronize_session=False)).rowcount
+    return ["sync"] if devices or items else []
