@@ -43,8 +43,10 @@ class Violation:
 # scrolled to its end, where the bar rests in its place (focus never hides under it: the page
 # keeps a scroll-padding for it, WCAG 2.4.11).
 RUN = """async (tags) => {
+  const [x, y] = [window.scrollX, window.scrollY];
   if (document.querySelector('.save-bar')) window.scrollTo(0, document.documentElement.scrollHeight);
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  window.scrollTo(x, y);  // the journey goes on where the page was (a layout check measures from the top)
   const out = [];
   for (const v of result.violations) {
     for (const node of v.nodes) {

@@ -69,7 +69,7 @@ class CheckedPage:
     def __getattr__(self, name):
         return getattr(self._page, name)
 
-    def check(self) -> None:
+    def check_accessibility(self) -> None:
         """axe on the page as it is now, once per kind of page."""
         if not self._page.url.startswith("http"):
             return
@@ -84,7 +84,7 @@ class CheckedPage:
     def goto(self, *args, **kwargs):
         response = self._page.goto(*args, **kwargs)
         if response is not None and "text/html" in (response.headers.get("content-type") or ""):
-            self.check()
+            self.check_accessibility()
         return response
 
     @contextmanager
@@ -92,7 +92,7 @@ class CheckedPage:
         with self._page.expect_navigation(*args, **kwargs) as navigation:
             yield navigation
         self._page.wait_for_load_state()
-        self.check()
+        self.check_accessibility()
 
 
 def assert_accessible(page: CheckedPage) -> None:

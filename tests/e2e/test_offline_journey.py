@@ -293,7 +293,7 @@ def test_a_participant_reads_her_plan_offline_and_adds_a_note(line, phone, world
     screenshot(phone, "offline-participant-plan.png")
     phone.goto(f"{line.url}/canvas/{participant.id}")
     ready(phone)
-    form = phone.locator("form[data-sync-kind=canvas_note][action$='/block/channels/add']")
+    form = phone.locator("form[data-sync-kind=canvas_note][action*='/block/channels/add']")
     form.locator("[name=text]").fill("sell to neighbours")
     form.locator("button[type=submit]").click()
     phone.wait_for_selector("body[data-outbox-waiting='1']", state="attached", timeout=WAIT)
