@@ -74,7 +74,7 @@ def test_from_paper_the_day_page_follows_the_sheet_row_by_row(client, login, wor
     login(world.facilitator)
     codes = sheet_codes(sheet(client, day))
     page = client.get(f"/attendance/days/{day.id}?order=paper").get_data(as_text=True)
-    rows = re.findall(r'<span class="sheet-no">(\d+)</span> <span class="who">[^<]*</span> <span class="code">([^<]+)',
+    rows = re.findall(r'<span class="sheet-no">(\d+)</span> <span class="who"[^>]*>[^<]*</span> <span class="code">([^<]+)',
                       page)
     assert [int(n) for n, _code in rows] == list(range(1, 28))
     assert [code for _n, code in rows] == codes  # the sheet's order, number for number
