@@ -172,7 +172,8 @@ def test_likely_duplicates_are_flagged_then_confirmed_not_merged(client, login, 
 PROBE = HEADER + ("Shirin Akter,woman,1995,Jashore,,yes,no\n"
                   "Nasrin Akter,woman,1991,Khulna,,yes,no\n"
                   "Nasrin Akter,woman,1991,Khulna,,yes,no\n")
-TOKENS = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')  # every form's, in any attribute order
+# every form's token, in any attribute order, and the page's own for the offline script (time-signed)
+TOKENS = re.compile(r'<input[^>]*name="csrf_token"[^>]*>|<meta name="edt-csrf"[^>]*>')
 
 
 def _probe(client, world, batch, via):
