@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from edt import cards, changes, content, create_app, instruments, sessions
 from edt.config import TestConfig
@@ -139,7 +140,15 @@ def app():
 def empty_database() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        truncate = text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        for attempt in range(3):
+            try:
+                db.session.execute(truncate)
+                break
+            except OperationalError as error:  # a deadlock with a request still finishing: once more
+                db.session.rollback()
+                if "deadlock" not in str(error) or attempt == 2:
+                    raise
     else:
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))

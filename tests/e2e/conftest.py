@@ -36,15 +36,53 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+class InFlight:
+    """Counts the requests the served app is still answering. A journey's last page can leave one
+    running after the test (a PDF, the offline script's sync on load); the next test's TRUNCATE
+    would then deadlock with it on PostgreSQL, so each journey waits for the server to be idle."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            yield from self.wsgi_app(environ, start_response)
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        with self.idle:
+            assert self.idle.wait_for(lambda: self.count == 0, timeout), \
+                f"{self.count} requests still running {timeout} s after the journey"
+
+
+SERVED = {}
+
+
 @pytest.fixture(scope="session")
 def server(app):
     served = create_app(make_config(RAISE_SERVER_ERRORS=False))
     relax_durability(served)
+    SERVED["in_flight"] = in_flight = InFlight(served.wsgi_app)
+    served.wsgi_app = in_flight
     httpd = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _server_idle_after_journey(request):
+    yield
+    if "server" in request.fixturenames and "in_flight" in SERVED:
+        SERVED["in_flight"].wait_idle()
 
 
 @pytest.fixture(scope="session")
