@@ -42,13 +42,15 @@ catalog: | $(BIN)/python
 	  print(len(e), 'Bangla strings to translate'); \
 	  [print('  ', repr(i)) for i in e]"
 
-# The browser journeys drive Debian's Chromium; install it when missing and we are root.
+# The browser journeys drive Debian's Chromium, and the card and certificate tests look at PDFs
+# rendered by poppler's pdftoppm; install them when missing and we are root.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser journeys..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
-	  else echo "Chromium is missing: install Debian's chromium package (the browser journeys need it)." >&2; exit 1; fi; }
+	    echo "Installing Debian's chromium and poppler-utils for the browser and PDF tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core \
+	      poppler-utils >/dev/null; \
+	  else echo "Chromium or pdftoppm is missing: install Debian's chromium and poppler-utils packages." >&2; exit 1; fi; }
 
 # axe-core for the accessibility checks of the browser journeys (tests/e2e/axe.py): the version
 # pinned in package-lock.json, installed by npm into the git-ignored node_modules/. The tests
