@@ -24,8 +24,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from edt.extensions import db
 
 # Tables no figure is computed from: writing them does not move the counter.
+# report_tally is counted from the marks in the same transaction as the marks themselves, which
+# move the counter already.
 QUIET_TABLES = frozenset({"audit_event", "throttle_counter", "form_stash", "user", "data_version",
-                          "alembic_version"})
+                          "alembic_version", "report_tally"})
 CHANGED = "edt_changes_figures"
 
 

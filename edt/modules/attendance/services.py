@@ -91,12 +91,12 @@ def can_save(actor, day: TrainingDay) -> bool:
 def _upsert(rows: list[dict]) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(AttendanceMark).values(rows)
+    stmt = insert(AttendanceMark)
     stmt = stmt.on_conflict_do_update(
         index_elements=[AttendanceMark.training_day_id, AttendanceMark.enrolment_id],
         set_={"status": stmt.excluded.status, "note": stmt.excluded.note,
               "marked_by_id": stmt.excluded.marked_by_id, "marked_at": stmt.excluded.marked_at})
-    db.session.execute(stmt)
+    db.session.execute(stmt, rows)  # the rows as parameters: the reports' tally sees whose marks changed
 
 
 def save_day(actor, day: TrainingDay, entries: list[Entry], *, strict: bool = False) -> SaveResult:

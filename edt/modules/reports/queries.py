@@ -11,10 +11,9 @@ certificate rule count them. Cancelled batches train nobody and are left out of 
 an active enrolment of a person not erased, at least `min_days` days attended, and a business
 plan in one of the rule's statuses. A test holds it equal to the certificate page's standings.
 
-Each person's days come from correlated subqueries answered from indexes (a handful of index
-probes per person), materialised once in a CTE: the cost grows linearly with the people and does
-not hang on the planner's row estimates (a join against an aggregate took 40 s on PostgreSQL
-right after a bulk load, before statistics caught up; this takes a quarter of a second).
+Each person's days (marked, attended, present, excused, the best mark of each day) are read from
+`report_tally` (tally.py), counted once per enrolment in the transaction that changed them, so a
+report joins one row per person instead of counting a million marks on every view.
 
 The dashboard groups the facts once by (consent, gender, age band, district, partner) in SQL:
 a few hundred rows at most whatever the number of people, summed up per split in Python.
@@ -39,13 +38,13 @@ from edt.modules.certificates.models import Certificate, CertificateStatus
 from edt.modules.participants.models import Participant
 from edt.security import Role
 
+from .tally import DAYS, RANK, Tally
+
 # Summable per person (0/1 or a number of days); the cube, the splits and the exports share them.
 MEASURES = ("people", "completed", "certified", "in_training", "not_completed", "dropped", "canvas_in",
             "canvas_ok", "attended", "marked", "present", "late", "excused", "absent")
 AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_plus", "unknown")
-RANK = {"present": 4, "late": 3, "excused": 2, "absent": 1}  # the same order as attendance.services.RANK
 LETTER = {4: "P", 3: "L", 2: "E", 1: "A"}
-DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -144,31 +143,6 @@ def cohort(user, flt: Filter):
             .subquery("cohort"))
 
 
-def _days(mine, statuses: tuple[str, ...] | None = None, *, number: int | None = None):
-    """For the chosen enrolment `mine` (correlated): how many of its days (by day number) have a
-    mark in `statuses` (any mark when None), counting the marks of a batch the person was
-    transferred from, as attendance.summaries does. A day counts when any of its marks is in
-    `statuses`, which for the nested sets used here (present; present or late; ... ) is the same
-    as "its best mark is". With `number`: the best mark's rank on that day.
-
-    A correlated subquery answered from the indexes (enrolment by participant, marks by
-    enrolment) for each person: its cost grows with the people, never with their square, and it
-    does not depend on the planner's row estimates (a join against an aggregate did)."""
-    owner, mark, day = aliased(Enrolment), aliased(AttendanceMark), aliased(TrainingDay)
-    value = (func.max(case(RANK, value=mark.status, else_=0)) if number is not None
-             else func.count(func.distinct(day.number)))
-    stmt = (select(value).select_from(mark)
-            .join(owner, owner.id == mark.enrolment_id)
-            .join(day, day.id == mark.training_day_id)
-            .where(owner.participant_id == mine.participant_id,
-                   or_(owner.id == mine.id, and_(owner.status == "transferred", owner.batch_id != mine.batch_id))))
-    if statuses is not None:
-        stmt = stmt.where(mark.status.in_(statuses))
-    if number is not None:
-        stmt = stmt.where(day.number == number)
-    return stmt.correlate(mine).scalar_subquery()
-
-
 def age_band(reference_year: int):
     age = literal(reference_year) - Participant.birth_year
     return case((Participant.birth_year.is_(None), "unknown"), (age < 18, "under_18"), (age < 25, "18_24"),
@@ -185,14 +159,14 @@ def facts(user, flt: Filter, *, by_day: bool = False) -> Select:
     rule = certificate_rules.rule()
     chosen = cohort(user, flt)
     mine = aliased(Enrolment, name="chosen_enrolment")
-    days = [_days(mine).label("marked"), _days(mine, ("present", "late", "excused")).label("excused_or_better"),
-            _days(mine, ("present", "late")).label("attended"), _days(mine, ("present",)).label("present")]
+    counted = aliased(Tally, name="tally")
+    days = [counted.marked, counted.excused_or_better, counted.attended, counted.present]
     if by_day:
-        days += [_days(mine, number=n).label(f"d{n}") for n in range(1, DAYS + 1)]
-    # Materialised once, so each count runs once per person however often the flags use it.
+        days += [getattr(counted, f"d{n}") for n in range(1, DAYS + 1)]
     base = (select(chosen.c.participant_id, chosen.c.enrolment_id, mine.batch_id, mine.status, *days)
             .select_from(chosen).join(mine, mine.id == chosen.c.enrolment_id)
-            .cte("person_days").prefix_with("MATERIALIZED"))
+            .join(counted, counted.enrolment_id == chosen.c.enrolment_id)
+            .subquery("person_days"))
     today = clock.today()
     agreed = consented()
 
