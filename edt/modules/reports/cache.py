@@ -12,8 +12,9 @@ longer give, and the screen = export equality holds as before (the exports compu
 
 The counter is read *before* computing: a change committed while computing gives figures newer
 than their key, never older. Kept per worker process (gunicorn workers share nothing but the
-database), at most MAX entries, the least recently used dropped first. Only the master
-trainers' dashboard is kept: it covers every batch, so it does not depend on who asks.
+database), at most MAX entries, the least recently used dropped first. Kept are only figures
+that do not depend on who asks: the master trainers' dashboard (it covers every batch) and the
+partner's and programme's totals a batch report compares its batch with.
 """
 import threading
 from collections import OrderedDict

@@ -21,7 +21,7 @@ from edt.modules.participants.models import GENDERS
 from edt.places import DISTRICTS
 from edt.security import Role
 
-from . import charts, exports, queries, suppression
+from . import cache, charts, exports, queries, suppression
 from .queries import AGE_BANDS, MEASURES, Filter
 from .suppression import show_lines, show_splits, shown_alone
 
@@ -256,8 +256,11 @@ def batch_report(actor, batch: Batch) -> BatchReport:
     batch's figures against its partner's and the programme's. A fixed number of queries."""
     limit = None if actor.role == Role.MASTER_TRAINER else suppression.threshold()
     mine = queries.totals(actor, Filter(batch_id=batch.id))
-    partner = queries.totals(None, Filter(partner_id=batch.partner_id))
-    programme = queries.totals(None, Filter())
+    # The partner's and the programme's figures read everyone: kept between views like the
+    # dashboard's (cache.py), so a batch page costs its own batch only.
+    partner = cache.kept("totals", (batch.partner_id,),
+                         lambda: queries.totals(None, Filter(partner_id=batch.partner_id)))
+    programme = cache.kept("totals", (None,), lambda: queries.totals(None, Filter()))
     plans = queries.canvas_statuses(actor, Filter(batch_id=batch.id))
     days = queries.attendance_by_day(batch)
     report = BatchReport(
