@@ -75,7 +75,7 @@ def test_seed_scale_adds_tests_follow_ups_and_trainers_that_the_pages_show(app, 
     assert sittings > 500 and _count(Answer) == items * sittings
     # Follow-ups: only for people whose batch is over, never before a stage opens.
     visits = db.session.execute(select(FollowUp.due_on, Batch.end_date).join(Batch, Batch.id == FollowUp.batch_id))
-    assert all(end < today() < due + timedelta(days=16) or due < today() for due, end in visits)
+    assert all(end < today() and due - timedelta(days=15) <= today() for due, end in visits)
     assert _count(FollowUp) > 500 and _count(SupportGiven) > 0
     # Trainers: every facilitator trained, observed and certified (renewed: not expired today).
     facilitators = list(db.session.scalars(select(User.id).where(User.role == "facilitator")))
@@ -102,9 +102,10 @@ def test_seed_scale_adds_tests_follow_ups_and_trainers_that_the_pages_show(app, 
     assert client.get("/trainers/tot/").status_code == 200
     partner_id = db.session.scalar(select(Batch.partner_id).order_by(Batch.end_date.desc()))
     _login(client, f"scale-facilitator-{partner_id}")
-    page = client.get("/followups/")
-    assert page.status_code == 200
     facilitator = db.session.scalar(select(User.id).where(User.username == f"scale-facilitator-{partner_id}"))
+    page = client.get("/followups/")
+    groups, _missed = followups.due_list(db.session.get(User, facilitator), today())
+    assert page.status_code == 200 and all(due.batch.code in page.text for group in groups.values() for due in group)
     runs = select(batch_facilitator.c.batch_id).where(batch_facilitator.c.user_id == facilitator)
     batch_id = db.session.scalar(select(Sitting.batch_id).where(Sitting.stage == "post", Sitting.batch_id.in_(runs)))
     page = client.get(f"/assessments/batches/{batch_id}")
