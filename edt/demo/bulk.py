@@ -1,5 +1,6 @@
 """Bulk writes for seed-scale, inside the session's transaction: COPY on PostgreSQL (psycopg's
-`cursor.copy()` on the session's own connection), chunked executemany inserts elsewhere (SQLite).
+`cursor.copy()` on the session's own connection), chunked executemany inserts elsewhere (SQLite);
+and two helpers of its data (weighted draws, working days).
 
 Rows are tuples in the order of the columns named; ids that other rows refer to are given by
 the caller from `ids()` (the next free ids of the table), so nothing is read back. `finish()`
@@ -8,6 +9,7 @@ moves the id sequences past what was written, on PostgreSQL, and the data_versio
 """
 import json
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 from sqlalchemy import JSON, Table, func, insert, select, text
 
@@ -133,3 +135,13 @@ def picker(rng, choices):
     table = [value for value, weight in choices for _n in range(weight)]
     size, random = len(table), rng.random
     return lambda: table[int(random() * size)]
+
+
+def working_days(start: date, count: int) -> list[date]:
+    """`count` days from `start`, skipping Fridays (the default off day)."""
+    days, current = [], start
+    while len(days) < count:
+        if current.weekday() != 4:
+            days.append(current)
+        current += timedelta(days=1)
+    return days

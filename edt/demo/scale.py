@@ -37,7 +37,7 @@ from edt.places import DISTRICTS
 from edt.security import Role
 
 from . import scale_assessments, scale_followup, scale_trainers
-from .bulk import Bulk, Json, analyze, picker
+from .bulk import Bulk, Json, analyze, picker, working_days
 
 BATCH_SIZE = 25
 FIRST_NAMES = ("রহিমা", "নাসিমা", "ফাতেমা", "সুমি", "পারুল", "মরিয়ম", "শাহানা", "লাকি", "রোকেয়া", "তাসলিমা",
@@ -107,16 +107,6 @@ class Scale:
     people: list = field(default_factory=list)
 
 
-def _training_days(start: date) -> list[date]:
-    """Ten training days from `start`, skipping Fridays (the default off day)."""
-    days, current = [], start
-    while len(days) < 10:
-        if current.weekday() != 4:
-            days.append(current)
-        current += timedelta(days=1)
-    return days
-
-
 def seed_scale(participants: int, *, password_hash: str, pin_hash: str, today: date, public_url: str,
                seed: int = 1) -> dict:
     if db.session.scalar(select(func.count()).select_from(Participant)):
@@ -173,7 +163,7 @@ def _batches(scale: Scale, participants: int) -> None:
         district = districts[number % len(districts)]
         # Spread over four years; the last few batches are running now or planned.
         start = scale.first_start + timedelta(days=int((number / count) * (4 * 365 + 30)))
-        days = _training_days(start)
+        days = working_days(start, 10)
         key = (district, start.year)
         per_district_year[key] = per_district_year.get(key, 0) + 1
         partner_id = scale.partner_ids[district]

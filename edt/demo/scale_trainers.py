@@ -12,18 +12,10 @@ from edt.modules.trainers.models import (Credential, CredentialChange, Observati
                                          TotTrainee, tot_partner)
 from edt.modules.trainers.services import SERIAL_PREFIX, meets_bar
 
+from .bulk import working_days
 from .seed import GOOD, NOT_YET, STRONG
 
 OBSERVED_EVERY = 40  # batches
-
-
-def _working_days(start: date, count: int) -> list[date]:
-    days, current = [], start
-    while len(days) < count:
-        if current.weekday() != 4:
-            days.append(current)
-        current += timedelta(days=1)
-    return days
 
 
 def _years_later(day: date, years: int) -> date:
@@ -40,11 +32,11 @@ def seed(scale) -> None:
     # Each pair: the ToT, then a refresher a year for as long as the programme has run (and the next one).
     plans = []
     for k, pair in enumerate(pairs):
-        tot_days = _working_days(scale.first_start - timedelta(days=60 - 7 * k), 5)
+        tot_days = working_days(scale.first_start - timedelta(days=60 - 7 * k), 5)
         plans.append((pair, "tot", f"ToT {' and '.join(f'partner {p}' for p in pair)}", tot_days))
         year = 1
         while True:
-            refresher = _working_days(tot_days[-1] + timedelta(days=365 * year - 30), 1)
+            refresher = working_days(tot_days[-1] + timedelta(days=365 * year - 30), 1)
             plans.append((pair, "refresher", f"Refresher {year}, partners {' and '.join(map(str, pair))}", refresher))
             if refresher[0] > today:
                 break
