@@ -446,7 +446,7 @@ SKILL_CHANCES = {"costing": (0.35, 0.75), "pricing": (0.4, 0.8), "break-even": (
                  "planning": (0.3, 0.7)}
 
 
-def _demo_answer(item, chance: float, roll: float, roll2: float) -> str:
+def believable_answer(item, chance: float, roll: float, roll2: float) -> str:
     """A believable answer: right with `chance`, else "don't know" or a wrong one."""
     if item.type == "oral":
         return str(2 if roll < chance * 0.7 else 1 if roll < chance + 0.2 else 0)
@@ -474,7 +474,7 @@ def seed_assessments(finished_batches, running) -> None:
         for item in form.items:
             before, after = SKILL_CHANCES[item.skill]
             chance = min(0.95, max(0.05, (before if stage == "pre" else after) + ability))
-            sent[item.id] = _demo_answer(item, chance, rng.random(), rng.random())
+            sent[item.id] = believable_answer(item, chance, rng.random(), rng.random())
         assessments.save_sheet(batch.facilitators[0], batch, person.participant.id, stage, sent)
 
     for batch in finished_batches:

@@ -32,6 +32,12 @@ SKILL_DAYS = {"costing": 5, "pricing": 5, "break-even": 5, "records": 6, "loans"
               "law": 9, "planning": 10}
 DIFFICULT_SHARE = 0.5  # a question is difficult when at least half the answers after training miss it
 OTHER_FORM = {"A": "B", "B": "A"}
+IN_CHUNK = 10_000  # ids in one IN list: PostgreSQL takes at most 65,535 parameters in a statement
+
+
+def _chunks(ids: list) -> list[list]:
+    """`ids` in lists of IN_CHUNK: one query each (one in all up to IN_CHUNK ids)."""
+    return [ids[start:start + IN_CHUNK] for start in range(0, len(ids), IN_CHUNK)]
 
 
 def threshold() -> int:
@@ -277,8 +283,10 @@ def report(user, by: str = "batch", batch: Batch | None = None, labels: dict | N
             per_person.setdefault(row["participant"], {})[row["stage"]] = row
     person_ids = list(per_person)
     batch_ids = {row["batch"] for own in per_person.values() for row in own.values()}
-    genders = dict(db.session.execute(select(Participant.id, Participant.gender)
-                                      .where(Participant.id.in_(person_ids))).all()) if person_ids else {}
+    genders = {}
+    for part in _chunks(person_ids):
+        genders.update(db.session.execute(select(Participant.id, Participant.gender)
+                                          .where(Participant.id.in_(part))).all())
     batch_rows = {b.id: b for b in db.session.execute(
         select(Batch.id, Batch.code, Batch.district, Partner.name.label("partner"))
         .join(Partner, Partner.id == Batch.partner_id).where(Batch.id.in_(batch_ids)))} if batch_ids else {}
@@ -346,10 +354,10 @@ def difficult(post_sitting_ids: list[int], limit: int) -> list[Difficult]:
     "don't know" included), most missed first; only questions answered by `limit` people or more."""
     if not post_sitting_ids:
         return []
-    rows = db.session.execute(
+    rows = [row for part in _chunks(post_sitting_ids) for row in db.session.execute(
         select(Answer.item_id, Answer.score, func.count(Answer.id))
-        .where(Answer.sitting_id.in_(post_sitting_ids), Answer.is_current)
-        .group_by(Answer.item_id, Answer.score))
+        .where(Answer.sitting_id.in_(part), Answer.is_current)
+        .group_by(Answer.item_id, Answer.score))]
     items = {item.id: item for item in forms()["A"].items}
     tally: dict[str, list[int]] = {}
     for item_id, score, count in rows:
