@@ -33,6 +33,7 @@ from edt.modules.canvas.models import Canvas, CanvasRevision, FinancialPlan, Pla
 from edt.modules.certificates.models import Certificate
 from edt.modules.certificates.queries import CODE_ALPHABET
 from edt.modules.participants.models import Participant
+from edt.modules.reports import tally
 from edt.places import DISTRICTS
 from edt.security import Role
 
@@ -126,6 +127,10 @@ def seed_scale(participants: int, *, password_hash: str, pin_hash: str, today: d
     bulk.finish(tables)
     db.session.commit()
     analyze(db.session, tables)
+    # The reports' day counts, from the marks just written (with fresh statistics for a good plan).
+    tally.rebuild(db.session.connection())
+    db.session.commit()
+    analyze(db.session, [tally.Tally.__table__])
     made = {"partners": bulk.written["partner"], "staff": 1 + 3 * len(scale.partner_ids)}
     return made | {words: bulk.written.get(table, 0) for table, words in REPORTED.items()}
 

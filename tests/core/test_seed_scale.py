@@ -121,3 +121,12 @@ def test_seed_scale_fills_only_an_empty_database_and_never_production(app, world
     with prod.app_context():
         refused = prod.test_cli_runner().invoke(args=["seed-scale", "--participants", "30"])
     assert refused.exit_code != 0 and "production" in refused.output
+
+
+
+def test_the_reports_day_counts_are_made_from_the_seeded_marks(app):
+    from edt.modules.reports import tally
+    result = app.test_cli_runner().invoke(args=["seed-scale", "--participants", "60"])
+    assert result.exit_code == 0, result.output
+    assert _count(tally.Tally) == _count(Enrolment) == 60
+    assert tally.stale(db.session) == []

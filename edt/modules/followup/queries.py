@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, Text, case, cast, false, func, or_, select
 
 from edt.extensions import db
 from edt.modules.accounts.models import Partner
@@ -84,11 +84,11 @@ def _records(participant_ids: Select | list[int]) -> dict[tuple[int, int, str], 
 def withdrawn_from(records: dict) -> dict[int, int]:
     """Person id -> the stage (in months) at which they withdrew consent: from there on they are
     not followed up; what happened before stays as it was."""
+    months = {s.key: s.months for s in rules.stages()}
     found: dict[int, int] = {}
     for (pid, _b, key), record in records.items():
-        stage = rules.stage(key)
-        if record.status == FollowUpStatus.WITHDRAWN and stage is not None:
-            found[pid] = min(found.get(pid, stage.months), stage.months)
+        if record.status == FollowUpStatus.WITHDRAWN and key in months:
+            found[pid] = min(found.get(pid, months[key]), months[key])
     return found
 
 
@@ -370,9 +370,15 @@ def outcome_people(on: date) -> tuple[list[Person], dict]:
         person.support_from = support.get(person.id)
     # Only what the rules read, as plain rows: a figure over 100,000 people must not build an ORM
     # object for each of their visits.
-    visits = select(FollowUp.participant_id, FollowUp.batch_id, FollowUp.stage, FollowUp.status, FollowUp.works_now,
-                    FollowUp.business_started, FollowUp.still_running, FollowUp.savings, FollowUp.income_range,
-                    FollowUp.support_since)
+    # Only the visits of the stages an indicator reads, and withdrawals (which end the follow-up
+    # at any stage); of the support reported at a visit only whether there was any.
+    text = cast(FollowUp.support_since, Text)
+    any_support = case((or_(FollowUp.support_since.is_(None), text.in_(("[]", "null"))), False), else_=True)
+    visits = (select(FollowUp.participant_id, FollowUp.batch_id, FollowUp.stage, FollowUp.status, FollowUp.works_now,
+                     FollowUp.business_started, FollowUp.still_running, FollowUp.savings, FollowUp.income_range,
+                     any_support.label("support_since"))
+              .where(or_(FollowUp.stage.in_({i.stage for i in rules.indicators()}),
+                         FollowUp.status == FollowUpStatus.WITHDRAWN)))
     records = {(r.participant_id, r.batch_id, r.stage): r for r in db.session.execute(visits)}
     return list(people.values()), records
 
@@ -387,12 +393,13 @@ def _label(split: str, key: str) -> str:
     return key or str(NOT_KNOWN)
 
 
-def cells(indicator: rules.Indicator, people: list[Person], records: dict, on: date) -> dict[tuple[str, str], Cell]:
+def cells(indicator: rules.Indicator, people: list[Person], records: dict, on: date,
+          withdrawn: dict[int, int] | None = None) -> dict[tuple[str, str], Cell]:
     """The exact counts of one indicator for every split and category. People are first counted
     by (their categories, reached, withdrew, counted), a few thousand kinds at most, and each kind
     then added to its cells: the work per person stays a few dictionary steps."""
     stage = rules.stage(indicator.stage)
-    withdrawn = withdrawn_from(records)
+    withdrawn = withdrawn_from(records) if withdrawn is None else withdrawn
     opened: dict[date, bool] = {}  # a batch's last day -> has this stage's window opened by `on`?
     kinds: Counter = Counter()
     for person in people:
@@ -427,9 +434,9 @@ def outcomes(on: date, *, limit: int, cohort: str = "") -> tuple[list[Table], li
     cohorts = sorted({p.groups["cohort"] for p in people}, reverse=True)
     if cohort:
         people = [p for p in people if p.groups["cohort"] == cohort]
-    tables = []
+    tables, withdrawn = [], withdrawn_from(records)
     for indicator in rules.indicators():
-        found = cells(indicator, people, records, on)
+        found = cells(indicator, people, records, on, withdrawn)
         lines = []
         for split, _title in SPLITS:
             keys = sorted(k for s, k in found if s == split)
