@@ -329,6 +329,19 @@ def screen_table(page: str, key: str) -> list[list[str]]:
     return [[c.replace("&lt;", "<") for c in row] for row in rows]
 
 
+
+def test_support_reported_at_the_visit_counts_and_an_empty_answer_does_not(world):
+    three = people(world, 3)
+    batch, _ = finished_batch(world, three, last_day=rules.add_months(today(), -6))
+    for person, since in zip(three, (["mentoring", "market"], [], ["loan"])):
+        followups.record(world.facilitator, visit(world.facilitator, person, batch, "m6"), status="done",
+                         method="phone", consent_confirmed=True, works_now="self", business_started=False,
+                         income_range="0", support_since=since)
+    support = next(i for i in rules.indicators() if i.key == "support_6m")
+    people_, records = queries.outcome_people(today())
+    cell = queries.cells(support, people_, records, today())[("total", "all")]
+    assert (cell.eligible, cell.reached, cell.numerator) == (3, 3, 2)
+
 def test_the_indicators_on_a_cohort_computed_by_hand(world, client, login):
     cohort_of_ten(world)
     login(world.trainer)
