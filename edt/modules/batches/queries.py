@@ -146,10 +146,9 @@ def batch_roster(batch: Batch) -> list[Enrolment]:
 
 def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Participant]:
     """Participants of a partner, in the user's reach, with no active enrolment anywhere."""
-    busy = select(Enrolment.participant_id).where(Enrolment.status == EnrolmentStatus.ACTIVE)
+    busy = exists().where(Enrolment.participant_id == Participant.id, Enrolment.status == EnrolmentStatus.ACTIVE)
     return list(db.session.scalars(
-        participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None),
-                                      Participant.id.not_in(busy))
+        participant_scope(user).where(Participant.partner_id == partner_id, Participant.erased_at.is_(None), ~busy)
         .order_by(Participant.code).limit(limit)))
 
 

@@ -75,7 +75,8 @@ class Canvas(db.Model):
     # One canvas per participant, whatever batch they are in (it follows them on a transfer).
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), unique=True)
     business_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
-    status: Mapped[str] = mapped_column(String(20), default=CanvasStatus.DRAFT.value)
+    # Indexed: the review queue looks for the few sent for review among everyone's canvases.
+    status: Mapped[str] = mapped_column(String(20), default=CanvasStatus.DRAFT.value, index=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     blocks: Mapped[dict] = mapped_column(JSON, default=empty_blocks)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
