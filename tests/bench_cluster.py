@@ -313,7 +313,8 @@ def main() -> None:
         picked = _prepare(uri, folder)
         a_port, b_port, proxy = _port(), _port(), _port()
         base = {**os.environ, "EDT_ENV": "production", "EDT_SECRET_KEY": secrets.token_hex(32),
-                "EDT_DATABASE_URL": uri, "EDT_TRUSTED_PROXIES": "1", "EDT_VERIFY_RATE_LIMIT": str(VERIFY_LIMIT)}
+                "EDT_DATABASE_URL": uri, "EDT_TRUSTED_PROXIES": "1", "EDT_VERIFY_RATE_LIMIT": str(VERIFY_LIMIT),
+                "EDT_PUBLIC_URL": "https://edt.example.org"}  # production refuses a loopback address
         envs = {}
         for name, port in (("a", a_port), ("b", b_port)):
             (folder / name).mkdir()

@@ -194,6 +194,7 @@ def main() -> None:
     picked = _prepare(uri, folder)
     (folder / "hello.py").write_text(HELLO)
     env = {**os.environ, "EDT_ENV": "production", "EDT_SECRET_KEY": secrets.token_hex(32), "EDT_DATABASE_URL": uri,
+           "EDT_PUBLIC_URL": "https://edt.example.org",  # production refuses a loopback address
            "EDT_INSTANCE_PATH": str(folder), "EDT_VERIFY_RATE_LIMIT": "100000000"}
     hello_port, edt_port = _port(), _port()
     servers = [_serve("hello:app", hello_port, env, folder), _serve("edt:create_app()", edt_port, env, ROOT)]

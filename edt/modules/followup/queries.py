@@ -6,12 +6,13 @@ only their own money book. Every list is built in a fixed number of queries what
 of batches, people and visits (the schedule is worked out in Python from one read of the
 enrolments and one of the recorded visits).
 """
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Text, case, cast, false, func, or_, select
+from sqlalchemy import Select, Text, and_, case, cast, false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from edt.extensions import db
 from edt.modules.accounts.models import Partner
@@ -284,22 +285,6 @@ def age_band(birth_year: int | None, year: int) -> str:
 
 
 @dataclass
-class Person:
-    """A completer as the outcome figures see them: their last completed batch and attributes
-    (attributes of people without data-use consent are "not known", as in the reports)."""
-
-    id: int
-    batch_id: int
-    last_day: date
-    groups: dict
-    intake_income: str | None
-    support_from: date | None = None
-
-    def __post_init__(self):
-        self.categories = tuple(self.groups.items())  # the (split, key) cells this person counts in
-
-
-@dataclass
 class Cell:
     eligible: int = 0
     reached: int = 0
@@ -347,40 +332,94 @@ class Table:
     lines: list[Line]
 
 
-def outcome_people(on: date) -> tuple[list[Person], dict]:
-    """Every completer of a batch that is over (the latest such batch per person), with what the
-    figures need: three queries whatever the number of people."""
-    rows = db.session.execute(
-        select(Enrolment.participant_id, Batch.id, Batch.end_date, Participant.gender, Participant.birth_year,
-               Participant.district, Participant.consent_data_use, Participant.intake_income, Partner.name)
-        .join(Batch, Batch.id == Enrolment.batch_id).join(Participant, Participant.id == Enrolment.participant_id)
-        .join(Partner, Partner.id == Batch.partner_id)
-        .where(Enrolment.status == "active", Batch.cancelled_at.is_(None), Batch.end_date < on)
-        .order_by(Batch.end_date)).all()
-    people: dict[int, Person] = {}
-    for pid, batch_id, last_day, gender, birth_year, district, consent, intake_income, partner in rows:
+# The answers of a visit the indicators' rules read (rules.counts), as one stage's columns of the
+# outcome query; `support_since` is only whether any support was reported.
+VISIT_FIELDS = ("status", "works_now", "business_started", "still_running", "savings", "income_range",
+                "support_since")
+Answers = namedtuple("Answers", VISIT_FIELDS)
+
+
+def _completers(on: date):
+    """One row per completer of a batch that is over (one active enrolment per person), with
+    their attributes, first support given, the stage they withdrew consent at (in months), and
+    for each stage an indicator reads, that visit's answers: one query, streamed."""
+    months = case({s.key: s.months for s in rules.stages()}, value=FollowUp.stage, else_=None)
+    withdrew = (select(FollowUp.participant_id, func.min(months).label("months"))
+                .where(FollowUp.status == FollowUpStatus.WITHDRAWN).group_by(FollowUp.participant_id)
+                .subquery("withdrew"))
+    support = (select(SupportGiven.participant_id, func.min(SupportGiven.given_on).label("since"))
+               .group_by(SupportGiven.participant_id).subquery("support"))
+    stmt = (select(Enrolment.participant_id, Batch.id, Batch.end_date, Participant.gender, Participant.birth_year,
+                   Participant.district, Participant.consent_data_use, Participant.intake_income, Partner.name,
+                   support.c.since, withdrew.c.months)
+            .join(Batch, Batch.id == Enrolment.batch_id).join(Participant, Participant.id == Enrolment.participant_id)
+            .join(Partner, Partner.id == Batch.partner_id)
+            .outerjoin(support, support.c.participant_id == Enrolment.participant_id)
+            .outerjoin(withdrew, withdrew.c.participant_id == Enrolment.participant_id)
+            .where(Enrolment.status == "active", Batch.cancelled_at.is_(None), Batch.end_date < on))
+    for key in sorted({i.stage for i in rules.indicators()}):
+        visit = aliased(FollowUp, name=f"visit_{key}")
+        text = cast(visit.support_since, Text)
+        any_support = case((or_(visit.support_since.is_(None), text.in_(("[]", "null"))), False), else_=True)
+        stmt = (stmt.outerjoin(visit, and_(visit.participant_id == Enrolment.participant_id,
+                                           visit.batch_id == Batch.id, visit.stage == key))
+                .add_columns(visit.status, visit.works_now, visit.business_started, visit.still_running, visit.savings,
+                             visit.income_range, any_support))
+    return db.session.execute(stmt.execution_options(yield_per=5000))
+
+
+def outcome_cells(on: date, cohort: str = "") -> tuple[dict[str, dict[tuple[str, str], Cell]], list[str]]:
+    """{indicator key: {(split, category): Cell}}, the exact counts before small ones are hidden,
+    and the cohorts there are. `cohort`: only people whose batch ended in that quarter.
+
+    Each completer's row is read once and counted by kind (their categories and, per indicator,
+    reached, withdrew, counted); kinds are then added to cells. Nothing per person is kept, so the
+    memory stays flat whatever the number of people."""
+    indicators = rules.indicators()
+    stage_keys = sorted({i.stage for i in indicators})
+    slot = {key: 11 + n * len(VISIT_FIELDS) for n, key in enumerate(stage_keys)}
+    plan = [(i, rules.stage(i.stage), slot[i.stage]) for i in indicators]
+    kinds: dict[str, Counter] = {i.key: Counter() for i in indicators}
+    shared: dict[tuple, tuple] = {}  # one categories tuple for everyone alike
+    opened: dict[tuple[str, date], bool] = {}
+    cohorts: set[str] = set()
+    for row in _completers(on):
+        _pid, _batch, last_day, gender, birth_year, district, consent, intake_income, partner, since, withdrew = row[:11]
+        quarter = cohort_of(last_day)
+        cohorts.add(quarter)
+        if cohort and quarter != cohort:
+            continue
         known = bool(consent)
-        people[pid] = Person(id=pid, batch_id=batch_id, last_day=last_day, intake_income=intake_income, groups={
-            "total": "all", "cohort": cohort_of(last_day), "gender": gender if known else "undisclosed",
-            "age_band": age_band(birth_year, last_day.year) if known else "unknown",
-            "district": district if known else "", "partner": partner})
-    support = dict(db.session.execute(select(SupportGiven.participant_id, func.min(SupportGiven.given_on))
-                                      .group_by(SupportGiven.participant_id)).all())
-    for person in people.values():
-        person.support_from = support.get(person.id)
-    # Only what the rules read, as plain rows: a figure over 100,000 people must not build an ORM
-    # object for each of their visits.
-    # Only the visits of the stages an indicator reads, and withdrawals (which end the follow-up
-    # at any stage); of the support reported at a visit only whether there was any.
-    text = cast(FollowUp.support_since, Text)
-    any_support = case((or_(FollowUp.support_since.is_(None), text.in_(("[]", "null"))), False), else_=True)
-    visits = (select(FollowUp.participant_id, FollowUp.batch_id, FollowUp.stage, FollowUp.status, FollowUp.works_now,
-                     FollowUp.business_started, FollowUp.still_running, FollowUp.savings, FollowUp.income_range,
-                     any_support.label("support_since"))
-              .where(or_(FollowUp.stage.in_({i.stage for i in rules.indicators()}),
-                         FollowUp.status == FollowUpStatus.WITHDRAWN)))
-    records = {(r.participant_id, r.batch_id, r.stage): r for r in db.session.execute(visits)}
-    return list(people.values()), records
+        key = (quarter, gender if known else "undisclosed",
+               age_band(birth_year, last_day.year) if known else "unknown", district if known else "", partner)
+        categories = shared.get(key)
+        if categories is None:
+            categories = shared[key] = (("total", "all"), ("cohort", key[0]), ("gender", key[1]),
+                                        ("age_band", key[2]), ("district", key[3]), ("partner", key[4]))
+        for indicator, stage, start in plan:
+            is_open = opened.get((stage.key, last_day))
+            if is_open is None:
+                is_open = opened[(stage.key, last_day)] = stage.opens(last_day) <= on
+            if not is_open:
+                continue  # not yet due: in no denominator
+            reached = row[start] == FollowUpStatus.DONE
+            is_withdrawn = not reached and withdrew is not None and withdrew <= stage.months
+            counted = reached and rules.counts(indicator, Answers(*row[start:start + len(VISIT_FIELDS)]),
+                                               intake_income=intake_income, support_until=since, last_day=last_day)
+            kinds[indicator.key][(categories, reached, is_withdrawn, bool(counted))] += 1
+    found: dict[str, dict[tuple[str, str], Cell]] = {}
+    for indicator in indicators:
+        out = found[indicator.key] = {}
+        for (categories, reached, is_withdrawn, counted), n in kinds[indicator.key].items():
+            for category in categories:
+                cell = out.get(category)
+                if cell is None:
+                    cell = out[category] = Cell()
+                cell.eligible += n
+                cell.withdrawn += n * is_withdrawn
+                cell.reached += n * reached
+                cell.numerator += n * counted
+    return found, sorted(cohorts, reverse=True)
 
 
 def _label(split: str, key: str) -> str:
@@ -393,50 +432,13 @@ def _label(split: str, key: str) -> str:
     return key or str(NOT_KNOWN)
 
 
-def cells(indicator: rules.Indicator, people: list[Person], records: dict, on: date,
-          withdrawn: dict[int, int] | None = None) -> dict[tuple[str, str], Cell]:
-    """The exact counts of one indicator for every split and category. People are first counted
-    by (their categories, reached, withdrew, counted), a few thousand kinds at most, and each kind
-    then added to its cells: the work per person stays a few dictionary steps."""
-    stage = rules.stage(indicator.stage)
-    withdrawn = withdrawn_from(records) if withdrawn is None else withdrawn
-    opened: dict[date, bool] = {}  # a batch's last day -> has this stage's window opened by `on`?
-    kinds: Counter = Counter()
-    for person in people:
-        is_open = opened.get(person.last_day)
-        if is_open is None:
-            is_open = opened[person.last_day] = stage.opens(person.last_day) <= on
-        if not is_open:
-            continue  # not yet due: in no denominator
-        record = records.get((person.id, person.batch_id, stage.key))
-        reached = record is not None and record.status == FollowUpStatus.DONE
-        is_withdrawn = not reached and withdrawn.get(person.id, 99) <= stage.months
-        counted = reached and rules.counts(indicator, record, intake_income=person.intake_income,
-                                           support_until=person.support_from, last_day=person.last_day)
-        kinds[(person.categories, reached, is_withdrawn, bool(counted))] += 1
-    out: dict[tuple[str, str], Cell] = {}
-    for (categories, reached, is_withdrawn, counted), n in kinds.items():
-        for category in categories:
-            cell = out.get(category)
-            if cell is None:
-                cell = out[category] = Cell()
-            cell.eligible += n
-            cell.withdrawn += n * is_withdrawn
-            cell.reached += n * reached
-            cell.numerator += n * counted
-    return out
-
-
 def outcomes(on: date, *, limit: int, cohort: str = "") -> tuple[list[Table], list[str]]:
     """Every indicator's table (the screen and the export show exactly these cells), and the
     cohorts there are. `cohort`: only people whose batch ended in that quarter."""
-    people, records = outcome_people(on)
-    cohorts = sorted({p.groups["cohort"] for p in people}, reverse=True)
-    if cohort:
-        people = [p for p in people if p.groups["cohort"] == cohort]
-    tables, withdrawn = [], withdrawn_from(records)
+    counted, cohorts = outcome_cells(on, cohort)
+    tables = []
     for indicator in rules.indicators():
-        found = cells(indicator, people, records, on, withdrawn)
+        found = counted[indicator.key]
         lines = []
         for split, _title in SPLITS:
             keys = sorted(k for s, k in found if s == split)
