@@ -5,7 +5,7 @@ The learning-gain report adds up one row per sitting instead of every answer (3.
 100,000 participants). Filled here from the answers already recorded.
 
 Revision ID: a7e19c0e5b21
-Revises: c4e8a2f1d7b3
+Revises: d5f9b3a2e8c4
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'a7e19c0e5b21'
-down_revision = 'c4e8a2f1d7b3'
+down_revision = 'd5f9b3a2e8c4'
 branch_labels = None
 depends_on = None
 

@@ -260,9 +260,9 @@ def _scoped(stmt, user, batch: Batch | None):
 
 
 def _complete():
-    """A sitting is complete when it has a current answer for every question of its form."""
-    return Sitting.answered == case({name: len(f.items) for name, f in forms().items()}, value=Sitting.form,
-                                    else_=-1)
+    """A sitting is complete when it has a current answer for every question of its form (the
+    two forms hold the same questions: the instruments' loader refuses them otherwise)."""
+    return Sitting.answered == len(forms()["A"].items)
 
 
 def _unpacked(packed, skill: str):
@@ -272,36 +272,38 @@ def _unpacked(packed, skill: str):
 
 
 def _group_sums(user, batch: Batch | None, by: str, skills: list) -> list[tuple]:
-    """(group key, batch code, district, partner name, sums) per group: one query over the
-    complete sittings in reach, one row per person inside it. A person's group is the batch of
-    their Day 10 test when complete, else of their Day 1 test (or their gender)."""
-    def at(stage, column):
-        return func.max(case((Sitting.stage == stage, column)))
+    """(group key, batch code, district, partner name, sums) per group, in one query: each
+    person's complete Day 1 and Day 10 sittings in reach, paired (a full join), added up by
+    group. A person's group is the batch of their Day 10 test when complete, else of their
+    Day 1 test (or their gender)."""
+    def complete(stage):
+        return _scoped(select(Sitting.participant_id, Sitting.batch_id, Sitting.score, Sitting.skill_scores)
+                       .where(Sitting.stage == stage, _complete()), user, batch).subquery(stage.value)
 
-    person = _scoped(select(Sitting.participant_id.label("pid"), at(Stage.PRE, Sitting.score).label("pre"),
-                            at(Stage.POST, Sitting.score).label("post"),
-                            at(Stage.PRE, Sitting.skill_scores).label("pre_skills"),
-                            at(Stage.POST, Sitting.skill_scores).label("post_skills"),
-                            func.coalesce(at(Stage.POST, Sitting.batch_id), at(Stage.PRE, Sitting.batch_id))
-                            .label("home"))
-                     .where(_complete()).group_by(Sitting.participant_id), user, batch).subquery()
-    both = person.c.pre.is_not(None) & person.c.post.is_not(None)
+    pre, post = complete(Stage.PRE), complete(Stage.POST)
+    both = pre.c.score.is_not(None) & post.c.score.is_not(None)
 
     def over_pairs(expr):
         return func.coalesce(func.sum(case((both, expr), else_=0)), 0)
 
-    columns = [func.count(person.c.pre), func.coalesce(func.sum(person.c.pre), 0), over_pairs(1),
-               over_pairs(person.c.pre), over_pairs(person.c.post)]
-    for skill in skills:
-        columns += [over_pairs(_unpacked(person.c.pre_skills, skill)),
-                    over_pairs(_unpacked(person.c.post_skills, skill))]
+    columns = [func.count(pre.c.score).label("tested_pre"), func.coalesce(func.sum(pre.c.score), 0).label("pre_sum"),
+               over_pairs(1).label("tested_both"), over_pairs(pre.c.score).label("pair_pre"),
+               over_pairs(post.c.score).label("pair_post")]
+    for n, skill in enumerate(skills):
+        columns += [over_pairs(_unpacked(pre.c.skill_scores, skill)).label(f"pre_{n}"),
+                    over_pairs(_unpacked(post.c.skill_scores, skill)).label(f"post_{n}")]
+    paired = pre.join(post, pre.c.participant_id == post.c.participant_id, full=True)
     if by == "gender":
+        gender = func.coalesce(post.c.participant_id, pre.c.participant_id)
         stmt = (select(Participant.gender, literal_column("NULL"), literal_column("NULL"), literal_column("NULL"),
-                       *columns).join(Participant, Participant.id == person.c.pid).group_by(Participant.gender))
+                       *columns).select_from(paired).join(Participant, Participant.id == gender)
+                .group_by(Participant.gender))
     else:
-        stmt = (select(person.c.home, Batch.code, Batch.district, Partner.name, *columns)
-                .join(Batch, Batch.id == person.c.home).join(Partner, Partner.id == Batch.partner_id)
-                .group_by(person.c.home, Batch.code, Batch.district, Partner.name))
+        home = func.coalesce(post.c.batch_id, pre.c.batch_id).label("home")
+        sums = select(home, *columns).select_from(paired).group_by(home).subquery()
+        stmt = (select(sums.c.home, Batch.code, Batch.district, Partner.name,
+                       *[c for c in sums.c if c.name != "home"])
+                .join(Batch, Batch.id == sums.c.home).join(Partner, Partner.id == Batch.partner_id))
     found = []
     for key, code, district, partner, *values in db.session.execute(stmt):
         values = [int(v) for v in values]
