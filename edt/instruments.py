@@ -435,6 +435,11 @@ def load(folder: Path, card_exists=None) -> Instruments:
     folder = Path(folder)
     forms = {form: load_form(folder / f"form-{form.lower()}.yaml", card_exists) for form in FORMS}
     check_parallel(forms["A"], forms["B"])
+    # A sitting keeps its answered questions as bits of a 64-bit number and each skill's points
+    # in 6 bits of another (the assessments module's Sitting): the forms must fit.
+    if len(forms["A"].items) > 63 or max(forms["A"].skill_max().values()) > 63 or len(SKILLS) > 10:
+        raise InstrumentError(f"{forms['A'].source}: key 'items' holds more than 63 questions, a skill "
+                              f"worth more than 63 points, or more than 10 skills")
     return Instruments(forms, load_rubric(folder / "observation-rubric.yaml"))
 
 

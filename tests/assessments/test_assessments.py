@@ -339,6 +339,126 @@ def test_query_counts_do_not_grow_with_the_people(client, login, world, count_qu
     assert counts[0] == counts[1]
 
 
+def _recomputed(sitting_ids=None) -> dict:
+    """Each sitting's sums straight from its current answers: id -> (answered, score, by skill,
+    items answered, items missed)."""
+    items = {item.id: item for item in forms()["A"].items}
+    found = {s.id: [0, 0, {}, set(), set()] for s in db.session.scalars(select(Sitting))}
+    for answer in db.session.scalars(select(Answer).where(Answer.is_current)):
+        row = found[answer.sitting_id]
+        row[0] += 1
+        row[1] += answer.score
+        row[2][answer.skill] = row[2].get(answer.skill, 0) + answer.score
+        row[3].add(answer.item_id)
+        if answer.score < items[answer.item_id].max_score:
+            row[4].add(answer.item_id)
+    return found
+
+
+def _line_figures(report) -> dict:
+    return {line.key: (report.count(line, "pre"), report.pre_mean(line), report.count(line, "both"),
+                       report.figures(line), {skill: report.figures(line, skill) for skill in report.skills})
+            for line in [*report.lines, report.total]}
+
+
+def test_the_report_equals_a_recomputation_from_the_answers(group, world):
+    """The sums each sitting keeps (rewritten by every save, corrections included) give the
+    figures a plain count of the current answers gives, line by line and question by question."""
+    batch, people = group
+    other = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
+    more = [make_participant(world.khulna, world.trainer, gender="man") for _ in range(6)]
+    enrol(other, more)
+    for where, crowd in ((batch, people), (other, more)):
+        plan = people_of(where)
+        for n, person in enumerate(crowd):
+            pre = forms()[plan[person.id].form_for("pre")]
+            post = forms()[plan[person.id].form_for("post")]
+            services.save_sheet(world.facilitator, where, person.id, "pre", sheet(pre, n % 4))
+            if n % 3:  # some have only the Day 1 test, one an unfinished Day 10 test
+                sent = sheet(post, 3 + n)
+                if n == 4:
+                    sent.pop(post.items[-1].id)
+                services.save_sheet(world.facilitator, where, person.id, "post", sent)
+    first = people[1]
+    form = forms()[people_of(batch)[first.id].form_for("post")]
+    services.record(world.facilitator, batch, first.id, "post", form.form, form.items[0].id, wrong(form.items[0]))
+    services.record(world.facilitator, batch, first.id, "post", form.form, form.items[-1].id, right(form.items[-1]))
+    # What each sitting keeps is what its answers say.
+    expected = _recomputed()
+    kept = {s.id: s for s in db.session.scalars(select(Sitting))}
+    for sid, (answered, score, skills, done, missed) in expected.items():
+        sitting = kept[sid]
+        db.session.refresh(sitting)
+        ids = [item.id for item in forms()["A"].items]
+        assert (sitting.answered, sitting.score) == (answered, score)
+        assert {i for k, i in enumerate(ids) if sitting.answered_items >> k & 1} == done
+        assert {i for k, i in enumerate(ids) if sitting.missed_items >> k & 1} == missed
+    # The figures: people with both tests complete, pre alone, by skill, by batch.
+    size = len(forms()["A"].items)
+    maximum = forms()["A"].max_score
+    complete = {(s.participant_id, s.stage): (s.batch_id, expected[s.id]) for s in kept.values()
+                if expected[s.id][0] == size}
+    report = queries.report(world.trainer, "batch")
+    figures = _line_figures(report)
+    for where in (batch, other):
+        homes = {pid: (own.get("post") or own["pre"])[0] for pid, own in
+                 _by_person(complete).items()}
+        mine = [pid for pid, home in homes.items() if home == where.id]
+        pres = [complete[(pid, "pre")][1][1] for pid in mine if (pid, "pre") in complete]
+        pairs = [(complete[(pid, "pre")][1], complete[(pid, "post")][1]) for pid in mine
+                 if (pid, "pre") in complete and (pid, "post") in complete]
+        tested_pre, pre_mean, tested_both, overall, by_skill = figures[where.code]
+        assert (tested_pre, tested_both) == (str(len(pres)), str(len(pairs)))
+        assert pre_mean == 100 * sum(pres) / len(pres) / maximum
+        sums = (sum(p[1] for p, _ in pairs), sum(q[1] for _, q in pairs))
+        assert overall == queries.summary(len(pairs), sums, maximum)
+        skill = report.skills[0]
+        top = report.skill_max[skill]
+        sums = (sum(p[2].get(skill, 0) for p, _ in pairs), sum(q[2].get(skill, 0) for _, q in pairs))
+        assert by_skill[skill] == queries.summary(len(pairs), sums, top)
+    posts = [row for sid, row in expected.items() if kept[sid].stage == "post"]
+    difficult = {d.item.id: (d.answered, d.missed) for d in report.difficult}
+    for item in forms()["A"].items:
+        answered = sum(item.id in row[3] for row in posts)
+        missed = sum(item.id in row[4] for row in posts)
+        shown = answered >= report.limit and missed / answered >= queries.DIFFICULT_SHARE
+        assert difficult.get(item.id) == ((answered, missed) if shown else None)
+    # Rescoring everything from the answers changes nothing.
+    before = {by: _line_figures(queries.report(world.trainer, by)) for by in queries.GROUPINGS}
+    services.rescore()
+    db.session.commit()
+    assert before == {by: _line_figures(queries.report(world.trainer, by)) for by in queries.GROUPINGS}
+
+
+def _by_person(complete: dict) -> dict:
+    found: dict = {}
+    for (pid, stage), value in complete.items():
+        found.setdefault(pid, {})[stage] = value
+    return found
+
+
+def test_the_trainers_report_runs_the_same_queries_for_few_and_many(client, login, world, count_queries):
+    """The master trainer's report, by every grouping, and the batch results page: the same
+    number of statements with one batch of 2 people as with three batches of 8."""
+    counts = []
+    for batches, size in ((1, 2), (3, 8)):
+        for _ in range(batches):
+            batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
+            people = [make_participant(world.khulna, world.trainer) for _ in range(size)]
+            enrol(batch, people)
+            plan = people_of(batch)
+            for n, person in enumerate(people):
+                services.save_sheet(world.facilitator, batch, person.id, "pre",
+                                    sheet(forms()[plan[person.id].form_for("pre")], n % 5))
+                services.save_sheet(world.facilitator, batch, person.id, "post",
+                                    sheet(forms()[plan[person.id].form_for("post")], 7))
+        login(world.trainer)
+        urls = [f"/assessments/?by={by}" for by in queries.GROUPINGS] + [
+            "/assessments/report.csv?by=facilitator", f"/assessments/batches/{batch.id}"]
+        counts.append([count_queries(url) for url in urls])
+    assert counts[0] == counts[1]
+
+
 # --- the participant, certificates, erasure ------------------------------------------------------
 
 def test_a_participant_sees_what_they_learned_and_nobody_else(client, login, group, world):

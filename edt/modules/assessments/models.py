@@ -4,17 +4,26 @@ One sitting per participant and stage, whatever batch they are in when they take
 transferred after Day 1 takes the Day 10 test in their new batch). An answer is never changed
 in place: a correction adds a new version and the old one stops being current, so the history
 of a test stays readable. A partial unique index keeps one current answer per question.
+
+A sitting also keeps the sums of its current answers (how many, their points, the points by
+skill and which questions were answered and missed), rewritten by the service that saves an
+answer in the same transaction (`services.rescore`), so the group reports add up one row per
+sitting instead of every answer. They are derived data: `services.rescore()` recomputes them
+from the answers.
 """
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edt.clock import utcnow
 from edt.enums import Labelled
 from edt.extensions import db
+
+
+SKILL_BITS = 6  # a skill's points in a sitting stay below 64 (the instruments' loader holds it)
 
 
 class Stage(Labelled):
@@ -50,6 +59,14 @@ class Sitting(db.Model):
     form_version: Mapped[int] = mapped_column(Integer, default=1)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The sums of the current answers (see the module's docstring and services.rescore).
+    answered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Points by skill, SKILL_BITS bits a skill, in the order of edt.instruments.SKILLS.
+    skill_scores: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Bit k: the k-th question of the forms (both forms share their questions' ids and order).
+    answered_items: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    missed_items: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     answers: Mapped[list["Answer"]] = relationship(back_populates="sitting", cascade="all, delete-orphan",
                                                    passive_deletes=True)

@@ -13,18 +13,18 @@ a share of the maximum score; the normalised gain of a group is Hake's gain of i
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, case, func, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from edt.extensions import db
-from edt.instruments import assign_forms, instruments
+from edt.instruments import SKILLS, assign_forms, instruments
 from edt.modules.accounts.models import Partner, User
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment, batch_facilitator
 from edt.modules.participants.models import GENDERS, Participant
 from edt.security import Role
 
-from .models import Answer, Sitting, Stage
+from .models import SKILL_BITS, Answer, Sitting, Stage
 
 GROUPINGS = ("batch", "partner", "facilitator", "district", "gender")
 # The day whose sessions teach each skill: a difficult question points there.
@@ -32,12 +32,6 @@ SKILL_DAYS = {"costing": 5, "pricing": 5, "break-even": 5, "records": 6, "loans"
               "law": 9, "planning": 10}
 DIFFICULT_SHARE = 0.5  # a question is difficult when at least half the answers after training miss it
 OTHER_FORM = {"A": "B", "B": "A"}
-IN_CHUNK = 10_000  # ids in one IN list: PostgreSQL takes at most 65,535 parameters in a statement
-
-
-def _chunks(ids: list) -> list[list]:
-    """`ids` in lists of IN_CHUNK: one query each (one in all up to IN_CHUNK ids)."""
-    return [ids[start:start + IN_CHUNK] for start in range(0, len(ids), IN_CHUNK)]
 
 
 def threshold() -> int:
@@ -167,18 +161,24 @@ class Line:
 
     key: str
     label: str
-    pre_only: list = field(default_factory=list)  # totals of every complete Day 1 test
-    pairs: list = field(default_factory=list)  # (pre total, post total) of people with both complete
-    skill_pairs: dict = field(default_factory=dict)  # skill -> list of (pre, post)
+    tested_pre: int = 0  # people with a complete Day 1 test
+    pre_sum: int = 0  # the sum of their totals
+    tested_both: int = 0  # people with both tests complete
+    pair_sums: tuple = (0, 0)  # the sums of their pre and post totals
+    skill_sums: dict = field(default_factory=dict)  # skill -> (pre sum, post sum) of those people
     hidden: bool = False
 
-    @property
-    def tested_pre(self) -> int:
-        return len(self.pre_only)
+    def add(self, sums: dict) -> None:
+        self.tested_pre += sums["tested_pre"]
+        self.pre_sum += sums["pre_sum"]
+        self.tested_both += sums["tested_both"]
+        self.pair_sums = _plus(self.pair_sums, sums["pair_sums"])
+        for skill, pair in sums["skill_sums"].items():
+            self.skill_sums[skill] = _plus(self.skill_sums.get(skill, (0, 0)), pair)
 
-    @property
-    def tested_both(self) -> int:
-        return len(self.pairs)
+
+def _plus(left: tuple, right: tuple) -> tuple:
+    return left[0] + right[0], left[1] + right[1]
 
 
 def gain(mean_pre: float, mean_post: float, maximum: float) -> float | None:
@@ -188,12 +188,13 @@ def gain(mean_pre: float, mean_post: float, maximum: float) -> float | None:
     return (mean_post - mean_pre) / (maximum - mean_pre)
 
 
-def summary(pairs: list, maximum: int) -> dict | None:
-    """Mean pre, mean post (as percent of the maximum) and the normalised gain of some pairs."""
-    if not pairs or not maximum:
+def summary(count: int, sums: tuple, maximum: int) -> dict | None:
+    """Mean pre, mean post (as percent of the maximum) and the normalised gain of `count` people
+    whose pre and post scores add up to `sums`."""
+    if not count or not maximum:
         return None
-    pre = sum(p for p, _ in pairs) / len(pairs)
-    post = sum(q for _, q in pairs) / len(pairs)
+    pre = sums[0] / count
+    post = sums[1] / count
     return {"pre": 100 * pre / maximum, "post": 100 * post / maximum, "gain": gain(pre, post, maximum)}
 
 
@@ -227,36 +228,17 @@ class Report:
         if line.hidden:
             return None
         if skill is None:
-            return summary(line.pairs, self.max_score)
-        return summary(line.skill_pairs.get(skill, []), self.skill_max[skill])
+            return summary(line.tested_both, line.pair_sums, self.max_score)
+        return summary(line.tested_both, line.skill_sums.get(skill, (0, 0)), self.skill_max[skill])
 
     def pre_mean(self, line: Line) -> float | None:
-        if line.hidden or not line.pre_only:
+        if line.hidden or not line.tested_pre:
             return None
-        return 100 * sum(line.pre_only) / len(line.pre_only) / self.max_score
+        return 100 * line.pre_sum / line.tested_pre / self.max_score
 
     def count(self, line: Line, which: str) -> str:
         value = line.tested_pre if which == "pre" else line.tested_both
         return f"<{self.limit}" if line.hidden and 0 < value else str(value)
-
-
-def _scored_sittings(batch_ids_select, participant_ids=None):
-    """Per sitting: its participant, batch, stage, form and per-skill sums of current answers."""
-    stmt = (select(Sitting.id, Sitting.participant_id, Sitting.batch_id, Sitting.stage, Sitting.form, Answer.skill,
-                   func.sum(Answer.score), func.count(Answer.id))
-            .join(Answer, Answer.sitting_id == Sitting.id).where(Answer.is_current)
-            .group_by(Sitting.id, Sitting.participant_id, Sitting.batch_id, Sitting.stage, Sitting.form, Answer.skill))
-    if participant_ids is not None:
-        stmt = stmt.where(Sitting.participant_id.in_(participant_ids))
-    else:
-        stmt = stmt.where(Sitting.batch_id.in_(batch_ids_select))
-    found: dict[int, dict] = {}
-    for sid, pid, bid, stage, form, skill, total, count in db.session.execute(stmt):
-        row = found.setdefault(sid, {"participant": pid, "batch": bid, "stage": stage, "form": form, "skills": {},
-                                     "answered": 0})
-        row["skills"][skill] = int(total or 0)
-        row["answered"] += count
-    return found
 
 
 def reachable(user):
@@ -265,75 +247,121 @@ def reachable(user):
     return batches.facilitated_ids(user)
 
 
-def report(user, by: str = "batch", batch: Batch | None = None, labels: dict | None = None) -> Report:
-    """The gain report for everything in the user's reach (or one batch), grouped `by`."""
-    by = by if by in GROUPINGS else "batch"
-    all_forms = forms()
-    first = all_forms["A"]
-    sizes = {name: len(f.items) for name, f in all_forms.items()}
+def _scoped(stmt, user, batch: Batch | None):
+    """Sittings in reach: those of one batch's people (active or dropped, wherever they took
+    them), or those taken in the batches the user reaches (every sitting for a master trainer)."""
     if batch is not None:
-        people = select(Enrolment.participant_id).where(Enrolment.batch_id == batch.id,
-                                                        Enrolment.status.in_(("active", "dropped")))
-        sittings = _scored_sittings(None, participant_ids=people)
-    else:
-        sittings = _scored_sittings(reachable(user))
-    per_person: dict[int, dict] = {}
-    for row in sittings.values():
-        if row["answered"] == sizes[row["form"]]:
-            per_person.setdefault(row["participant"], {})[row["stage"]] = row
-    person_ids = list(per_person)
-    batch_ids = {row["batch"] for own in per_person.values() for row in own.values()}
-    genders = {}
-    for part in _chunks(person_ids):
-        genders.update(db.session.execute(select(Participant.id, Participant.gender)
-                                          .where(Participant.id.in_(part))).all())
-    batch_rows = {b.id: b for b in db.session.execute(
-        select(Batch.id, Batch.code, Batch.district, Partner.name.label("partner"))
-        .join(Partner, Partner.id == Batch.partner_id).where(Batch.id.in_(batch_ids)))} if batch_ids else {}
-    leaders: dict[int, list] = {}
-    if batch_ids:
-        for bid, uid, name, username in db.session.execute(
-                select(batch_facilitator.c.batch_id, User.id, User.display_name, User.username)
-                .join(User, User.id == batch_facilitator.c.user_id)
-                .where(batch_facilitator.c.batch_id.in_(batch_ids))):
-            leaders.setdefault(bid, []).append((str(uid), name or username))
-    labels = labels or {}
+        return stmt.where(Sitting.participant_id.in_(
+            select(Enrolment.participant_id).where(Enrolment.batch_id == batch.id,
+                                                   Enrolment.status.in_(("active", "dropped")))))
+    if user.role == Role.MASTER_TRAINER:
+        return stmt
+    return stmt.where(Sitting.batch_id.in_(reachable(user)))
 
-    def keys(pid: int, own: dict) -> list[tuple[str, str]]:
-        home = batch_rows[(own.get(Stage.POST) or own[Stage.PRE])["batch"]]
+
+def _complete():
+    """A sitting is complete when it has a current answer for every question of its form (the
+    two forms hold the same questions: the instruments' loader refuses them otherwise)."""
+    return Sitting.answered == len(forms()["A"].items)
+
+
+def _unpacked(packed, skill: str):
+    """One skill's points out of a sitting's skill_scores (models.SKILL_BITS bits a skill)."""
+    place = 2 ** (SKILL_BITS * list(SKILLS).index(skill))
+    return packed.op("/")(literal_column(str(place), BigInteger)).op("%")(literal_column(str(2 ** SKILL_BITS)))
+
+
+def _group_sums(user, batch: Batch | None, by: str, skills: list) -> list[tuple]:
+    """(group key, batch code, district, partner name, sums) per group, in one query: each
+    person's complete Day 1 and Day 10 sittings in reach, paired (a full join), added up by
+    group. A person's group is the batch of their Day 10 test when complete, else of their
+    Day 1 test (or their gender)."""
+    def complete(stage):
+        return _scoped(select(Sitting.participant_id, Sitting.batch_id, Sitting.score, Sitting.skill_scores)
+                       .where(Sitting.stage == stage, _complete()), user, batch).subquery(stage.value)
+
+    pre, post = complete(Stage.PRE), complete(Stage.POST)
+    both = pre.c.score.is_not(None) & post.c.score.is_not(None)
+
+    def over_pairs(expr):
+        return func.coalesce(func.sum(case((both, expr), else_=0)), 0)
+
+    columns = [func.count(pre.c.score).label("tested_pre"), func.coalesce(func.sum(pre.c.score), 0).label("pre_sum"),
+               over_pairs(1).label("tested_both"), over_pairs(pre.c.score).label("pair_pre"),
+               over_pairs(post.c.score).label("pair_post")]
+    for n, skill in enumerate(skills):
+        columns += [over_pairs(_unpacked(pre.c.skill_scores, skill)).label(f"pre_{n}"),
+                    over_pairs(_unpacked(post.c.skill_scores, skill)).label(f"post_{n}")]
+    paired = pre.join(post, pre.c.participant_id == post.c.participant_id, full=True)
+    if by == "gender":
+        gender = func.coalesce(post.c.participant_id, pre.c.participant_id)
+        stmt = (select(Participant.gender, literal_column("NULL"), literal_column("NULL"), literal_column("NULL"),
+                       *columns).select_from(paired).join(Participant, Participant.id == gender)
+                .group_by(Participant.gender))
+    else:
+        home = func.coalesce(post.c.batch_id, pre.c.batch_id).label("home")
+        sums = select(home, *columns).select_from(paired).group_by(home).subquery()
+        stmt = (select(sums.c.home, Batch.code, Batch.district, Partner.name,
+                       *[c for c in sums.c if c.name != "home"])
+                .join(Batch, Batch.id == sums.c.home).join(Partner, Partner.id == Batch.partner_id))
+    found = []
+    for key, code, district, partner, *values in db.session.execute(stmt):
+        values = [int(v) for v in values]
+        pairs = values[5:]
+        found.append((key, code, district, partner, {
+            "tested_pre": values[0], "pre_sum": values[1], "tested_both": values[2],
+            "pair_sums": (values[3], values[4]),
+            "skill_sums": {skill: (pairs[2 * n], pairs[2 * n + 1]) for n, skill in enumerate(skills)}}))
+    return found
+
+
+def _leaders(user, batch: Batch | None) -> dict[int, list]:
+    """batch id -> [(user id, name)] of the facilitators of every batch a sitting in reach was taken in."""
+    stmt = (select(batch_facilitator.c.batch_id, User.id, User.display_name, User.username)
+            .join(User, User.id == batch_facilitator.c.user_id))
+    if batch is not None or user.role != Role.MASTER_TRAINER:
+        stmt = stmt.where(batch_facilitator.c.batch_id.in_(_scoped(select(Sitting.batch_id), user, batch)))
+    leaders: dict[int, list] = {}
+    for bid, uid, name, username in db.session.execute(stmt):
+        leaders.setdefault(bid, []).append((str(uid), name or username))
+    return leaders
+
+
+def report(user, by: str = "batch", batch: Batch | None = None, labels: dict | None = None) -> Report:
+    """The gain report for everything in the user's reach (or one batch), grouped `by`. Three
+    queries (four by facilitator) whatever the number of people: the sums come from SQL, one
+    row per group."""
+    by = by if by in GROUPINGS else "batch"
+    first = forms()["A"]
+    skills = list(first.skill_max())
+    labels = labels or {}
+    leaders = _leaders(user, batch) if by == "facilitator" else {}
+
+    def keys(key, code, district, partner) -> list[tuple[str, str]]:
         if by == "batch":
-            return [(home.code, home.code)]
+            return [(code, code)]
         if by == "partner":
-            return [(home.partner, home.partner)]
+            return [(partner, partner)]
         if by == "district":
-            return [(home.district, home.district)]
+            return [(district, district)]
         if by == "gender":
-            gender = genders.get(pid, "undisclosed")
-            return [(gender, str(labels.get(gender, gender)))]
-        return sorted(leaders.get(home.id, []), key=lambda kv: kv[1]) or [("", "—")]
+            return [(key, str(labels.get(key, key)))]
+        return sorted(leaders.get(key, []), key=lambda kv: kv[1]) or [("", "—")]
 
     lines: dict[str, Line] = {}
     total = Line("all", "")
-    for pid, own in per_person.items():
-        targets = [total] + [lines.setdefault(k, Line(k, label)) for k, label in keys(pid, own)]
-        pre, post = own.get(Stage.PRE), own.get(Stage.POST)
-        for line in targets:
-            if pre:
-                line.pre_only.append(sum(pre["skills"].values()))
-            if pre and post:
-                line.pairs.append((sum(pre["skills"].values()), sum(post["skills"].values())))
-                for skill in first.skill_max():
-                    line.skill_pairs.setdefault(skill, []).append((pre["skills"].get(skill, 0),
-                                                                   post["skills"].get(skill, 0)))
-    ordered = sorted(lines.values(), key=lambda line: (line.key == "", str(line.label)))
+    for key, code, district, partner, sums in _group_sums(user, batch, by, skills):
+        total.add(sums)
+        for k, label in keys(key, code, district, partner):
+            lines.setdefault(k, Line(k, label)).add(sums)
+    ordered = sorted(lines.values(), key=lambda line: (line.key == "", str(line.label), str(line.key)))
     if by == "gender":
         rank = {g: n for n, g in enumerate(GENDERS)}
         ordered.sort(key=lambda line: rank.get(line.key, 99))
     limit = threshold()
     _hide_small(ordered, total, limit)
-    post_ids = [sid for sid, row in sittings.items() if row["stage"] == Stage.POST]
-    return Report(by=by, lines=ordered, total=total, skills=list(first.skill_max()), skill_max=first.skill_max(),
-                  max_score=first.max_score, difficult=difficult(post_ids, limit), limit=limit)
+    return Report(by=by, lines=ordered, total=total, skills=skills, skill_max=first.skill_max(),
+                  max_score=first.max_score, difficult=difficult(user, batch, limit), limit=limit)
 
 
 def _hide_small(lines: list[Line], total: Line, limit: int) -> None:
@@ -349,28 +377,21 @@ def _hide_small(lines: list[Line], total: Line, limit: int) -> None:
     total.hidden = 0 < max(total.tested_both, total.tested_pre) < limit
 
 
-def difficult(post_sitting_ids: list[int], limit: int) -> list[Difficult]:
+def difficult(user, batch: Batch | None, limit: int) -> list[Difficult]:
     """Questions that at least half the Day 10 answers missed (anything below full marks,
-    "don't know" included), most missed first; only questions answered by `limit` people or more."""
-    if not post_sitting_ids:
-        return []
-    rows = [row for part in _chunks(post_sitting_ids) for row in db.session.execute(
-        select(Answer.item_id, Answer.score, func.count(Answer.id))
-        .where(Answer.sitting_id.in_(part), Answer.is_current)
-        .group_by(Answer.item_id, Answer.score))]
-    items = {item.id: item for item in forms()["A"].items}
-    tally: dict[str, list[int]] = {}
-    for item_id, score, count in rows:
-        item = items.get(item_id)
-        if item is None:
-            continue
-        entry = tally.setdefault(item_id, [0, 0])
-        entry[0] += count
-        if score < item.max_score:
-            entry[1] += count
-    found = [Difficult(items[i], n, missed) for i, (n, missed) in tally.items()
-             if n >= limit and missed / n >= DIFFICULT_SHARE]
-    return sorted(found, key=lambda d: (-d.share, list(items).index(d.item.id)))
+    "don't know" included), most missed first; only questions answered by `limit` people or more.
+    One query: each Day 10 sitting in reach keeps which questions it answered and missed."""
+    items = forms()["A"].items
+    columns = []
+    for k in range(len(items)):
+        place = literal_column(str(2 ** k), BigInteger)
+        columns += [func.coalesce(func.sum(Sitting.answered_items.op("/")(place).op("%")(literal_column("2"))), 0),
+                    func.coalesce(func.sum(Sitting.missed_items.op("/")(place).op("%")(literal_column("2"))), 0)]
+    counts = [int(v) for v in db.session.execute(
+        _scoped(select(*columns).where(Sitting.stage == Stage.POST), user, batch)).one()]
+    found = [Difficult(item, counts[2 * k], counts[2 * k + 1]) for k, item in enumerate(items)
+             if counts[2 * k] and counts[2 * k] >= limit and counts[2 * k + 1] / counts[2 * k] >= DIFFICULT_SHARE]
+    return sorted(found, key=lambda d: (-d.share, items.index(d.item)))
 
 
 def batches_in_reach(user) -> list[tuple[Batch, int, int, int]]:
@@ -383,15 +404,9 @@ def batches_in_reach(user) -> list[tuple[Batch, int, int, int]]:
     ids = [b.id for b in found]
     people = dict(db.session.execute(select(Enrolment.batch_id, func.count()).where(
         Enrolment.batch_id.in_(ids), Enrolment.status == "active").group_by(Enrolment.batch_id)).all())
-    sizes = {name: len(f.items) for name, f in forms().items()}
-    done: dict[tuple[int, str], int] = {}
-    answered = (select(Sitting.id, Sitting.form, Sitting.stage, Enrolment.batch_id, func.count(Answer.id).label("n"))
-                .join(Enrolment, (Enrolment.participant_id == Sitting.participant_id) & (Enrolment.status == "active"))
-                .join(Answer, (Answer.sitting_id == Sitting.id) & Answer.is_current)
-                .where(Enrolment.batch_id.in_(ids))
-                .group_by(Sitting.id, Sitting.form, Sitting.stage, Enrolment.batch_id))
-    for _sid, form, stage, bid, n in db.session.execute(answered):
-        if n == sizes[form]:
-            done[(bid, stage)] = done.get((bid, stage), 0) + 1
+    done = {(bid, stage): n for bid, stage, n in db.session.execute(
+        select(Enrolment.batch_id, Sitting.stage, func.count())
+        .join(Enrolment, (Enrolment.participant_id == Sitting.participant_id) & (Enrolment.status == "active"))
+        .where(Enrolment.batch_id.in_(ids), _complete()).group_by(Enrolment.batch_id, Sitting.stage))}
     return [(b, people.get(b.id, 0), done.get((b.id, Stage.PRE), 0), done.get((b.id, Stage.POST), 0))
             for b in found]

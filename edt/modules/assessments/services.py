@@ -13,14 +13,14 @@ import math
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import BigInteger, case, delete, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from edt import audit
 from edt.clock import utcnow
 from edt.errors import RuleError
 from edt.extensions import db
-from edt.instruments import DONT_KNOW
+from edt.instruments import DONT_KNOW, SKILLS
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment
 from edt.modules.participants.models import Participant
@@ -28,7 +28,7 @@ from edt.security import Role
 from edt.signals import certificate_conditions, erases
 
 from . import queries
-from .models import Answer, Sitting, Stage
+from .models import SKILL_BITS, Answer, Sitting, Stage
 
 NUMBER_LIMIT = 1_000_000_000
 RACED = _l("A colleague saved this answer at the same moment. Please look and try again.")
@@ -116,6 +116,51 @@ def _write(actor, person: queries.Person, sitting: Sitting, item, stored: str, s
     return "new" if current is None else "corrected"
 
 
+def _number(value: int):
+    """A constant in the SQL text, not a parameter: the drivers bind parameters as 32-bit."""
+    return literal_column(str(value), BigInteger)
+
+
+def rescore(sitting_ids=None) -> None:
+    """Rewrite the sums a sitting keeps from its current answers (models' docstring): of the
+    sittings `sitting_ids` (a list or a select), or of every sitting (after a bulk load). The
+    service calls it for the sitting it changed, after locking that sitting's row, so two people
+    saving answers of one sitting at the same time both count."""
+    db.session.execute(rescore_statement(sitting_ids).execution_options(synchronize_session=False))
+
+
+def rescore_statement(sitting_ids=None):
+    """The one UPDATE of `rescore` (also run by the migration that added the sums)."""
+    items = queries.forms()["A"].items
+    skill_weight = case({skill: _number(2 ** (SKILL_BITS * k)) for k, skill in enumerate(SKILLS)},
+                        value=Answer.skill, else_=_number(0))
+    item_bit = case({item.id: _number(2 ** k) for k, item in enumerate(items)}, value=Answer.item_id,
+                    else_=_number(0))
+    item_max = case({item.id: item.max_score for item in items}, value=Answer.item_id, else_=0)
+    sums = (select(Answer.sitting_id, func.count(Answer.id).label("answered"),
+                   func.coalesce(func.sum(Answer.score), 0).label("score"),
+                   func.coalesce(func.sum(Answer.score * skill_weight), 0).label("skill_scores"),
+                   func.coalesce(func.sum(item_bit), 0).label("answered_items"),
+                   func.coalesce(func.sum(case((Answer.score < item_max, item_bit), else_=_number(0))), 0)
+                   .label("missed_items"))
+            .where(Answer.is_current).group_by(Answer.sitting_id))
+    if sitting_ids is not None:
+        sums = sums.where(Answer.sitting_id.in_(sitting_ids))
+    sums = sums.subquery()
+    return update(Sitting).where(Sitting.id == sums.c.sitting_id).values(
+        answered=sums.c.answered, score=sums.c.score, skill_scores=sums.c.skill_scores,
+        answered_items=sums.c.answered_items, missed_items=sums.c.missed_items)
+
+
+def _rescore_one(sitting: Sitting) -> None:
+    """Rescore one sitting after its answers were written. The row lock (FOR NO KEY UPDATE, which
+    the answers' foreign-key checks do not block) makes a second saver wait for the first one's
+    commit; the UPDATE after it then reads the first one's answers too."""
+    db.session.flush()
+    db.session.execute(select(Sitting.id).where(Sitting.id == sitting.id).with_for_update(key_share=True))
+    rescore([sitting.id])
+
+
 def record(actor, batch: Batch, participant_id: int, stage: str, form_name: str, item_id: str, raw) -> str:
     """One answer, as given aloud. Returns 'new', 'corrected' or 'same'."""
     _may_record(actor, batch)
@@ -134,6 +179,7 @@ def record(actor, batch: Batch, participant_id: int, stage: str, form_name: str,
         sitting = _sitting(actor, batch, person, stage)
         outcome = _write(actor, person, sitting, item, *parsed)
         if outcome != "same":
+            _rescore_one(sitting)
             audit.record(actor, f"assessment_answer_{outcome}", "assessment_sitting", sitting.id,
                          details={"item": item.id, "via": "oral"})
         db.session.commit()
@@ -163,6 +209,7 @@ def save_sheet(actor, batch: Batch, participant_id: int, stage: str, sent: dict)
         for item, (stored, score) in given:
             counts[_write(actor, person, sitting, item, stored, score)] += 1
         if counts["new"] or counts["corrected"]:
+            _rescore_one(sitting)
             audit.record(actor, "assessment_sheet_saved", "assessment_sitting", sitting.id,
                          details={"new": counts["new"], "corrected": counts["corrected"], "via": "sheet"})
         db.session.commit()
