@@ -29,6 +29,10 @@ from edt.extensions import db
 QUIET_TABLES = frozenset({"audit_event", "throttle_counter", "form_stash", "user", "data_version",
                           "alembic_version", "report_tally"})
 CHANGED = "edt_changes_figures"
+# An execution option for a write statement on attendance marks, enrolments or training days that
+# changes nothing a day count is made from (an erased note): the reports' day counts
+# (reports/tally.py) are then left as they are instead of being counted again for everyone.
+COUNTS_UNCHANGED = "edt_counts_unchanged"
 
 
 class DataVersion(db.Model):

@@ -27,6 +27,8 @@ from edt.clock import utcnow
 from edt.content import CANVAS_BLOCKS
 from edt.extensions import db
 from edt.modules.accounts.models import Partner, User
+from edt.modules.assessments import services as assessment_services
+from edt.modules.assessments.models import Sitting
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay, batch_facilitator
 from edt.modules.canvas.models import Canvas, CanvasRevision, FinancialPlan, PlanCost, PlanProduct
@@ -127,10 +129,12 @@ def seed_scale(participants: int, *, password_hash: str, pin_hash: str, today: d
     bulk.finish(tables)
     db.session.commit()
     analyze(db.session, tables)
-    # The reports' day counts, from the marks just written (with fresh statistics for a good plan).
+    # What the app keeps from the records just written (with fresh statistics for good plans): the
+    # reports' day counts from the marks, and each test sitting's sums from its answers.
     tally.rebuild(db.session.connection())
+    assessment_services.rescore()
     db.session.commit()
-    analyze(db.session, [tally.Tally.__table__])
+    analyze(db.session, [tally.Tally.__table__, Sitting.__table__])
     made = {"partners": bulk.written["partner"], "staff": 1 + 3 * len(scale.partner_ids)}
     return made | {words: bulk.written.get(table, 0) for table, words in REPORTED.items()}
 

@@ -100,3 +100,19 @@ def test_rebuild_counts_everything_from_the_marks(world):
     with db.engine.begin() as connection:
         assert tally.rebuild(connection) == db.session.scalar(select(db.func.count()).select_from(Enrolment))
     assert tally.stale(db.session) == []
+
+
+def test_erasing_a_person_blanks_her_notes_without_counting_everyone_again(world, caplog):
+    from edt.modules.attendance import services as attendance
+    from edt.modules.privacy import services as privacy
+    data = report_dataset(world)
+    person, enrolment = data.c_people[5], data.c_enrolments[5]
+    day = sorted(data.c.days, key=lambda d: d.number)[0]
+    attendance.save_day(world.facilitator, day, [attendance.Entry(enrolment.id, "present", note="came with her son")])
+    before = kept(enrolment.id)
+    counts = (before.marked, before.attended, before.present)
+    with caplog.at_level(logging.WARNING, logger="edt.modules.reports.tally"):
+        privacy.erase(world.trainer, db.session.get(type(person), person.id))
+    assert "counting everyone again" not in caplog.text
+    assert (kept(enrolment.id).marked, kept(enrolment.id).attended, kept(enrolment.id).present) == counts
+    assert tally.stale(db.session) == []

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from edt import audit
+from edt import audit, changes
 from edt.clock import today, utcnow
 from edt.errors import RuleError
 from edt.extensions import db
@@ -176,6 +176,7 @@ def _erase_notes(participant, **_context) -> list[str]:
         return []
     db.session.execute(update(AttendanceMark).where(AttendanceMark.enrolment_id.in_(enrolments),
                                                     AttendanceMark.note != "")
-                       .values(note=ERASED).execution_options(synchronize_session=False))
+                       .values(note=ERASED)
+                       .execution_options(synchronize_session=False, **{changes.COUNTS_UNCHANGED: True}))
     return ["attendance_notes"]
 

@@ -14,7 +14,8 @@ definition of a count), in the same transaction. A reader therefore sees the cou
 the marks it sees. The people are found in what the session writes: ORM objects when they are
 flushed, and the rows of write statements (the attendance upsert passes its rows as
 parameters). A write statement whose rows cannot be seen (an UPDATE on enrolments) has everyone
-counted again at its commit, and says so in the log. Bulk loads outside the session
+counted again at its commit, and says so in the log, unless it declares that it changes no
+count (`edt.changes.COUNTS_UNCHANGED`, as the erasure of attendance notes does). Bulk loads outside the session
 (seed-scale) call `rebuild()`; so does the migration that made the table. `stale()` lists the rows that differ from a fresh count (the
 tests hold it empty after every kind of change; `flask --app edt reports-tally --check` runs it).
 """
@@ -23,6 +24,7 @@ import logging
 from sqlalchemy import ForeignKey, Integer, SmallInteger, and_, case, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
+from edt import changes
 from edt.extensions import db
 from edt.modules.attendance.models import AttendanceMark
 from edt.modules.batches.models import Enrolment, TrainingDay
@@ -154,7 +156,7 @@ def _note_statement(state):
         return
     table = getattr(state.statement, "table", None)
     watched = WATCHED.get(getattr(table, "name", ""))
-    if not watched:
+    if not watched or state.execution_options.get(changes.COUNTS_UNCHANGED):
         return
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
     if state.is_insert and rows and all(watched[1] in row for row in rows):
