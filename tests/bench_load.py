@@ -69,7 +69,7 @@ def _serve(app_spec: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
             return process
         except OSError:
             time.sleep(0.2)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     raise SystemExit(f"{app_spec} did not start on port {port}")
 
 
@@ -199,10 +199,14 @@ def main() -> None:
     picked = _prepare(uri, folder)
     (folder / "hello.py").write_text(HELLO)
     env = {**os.environ, "EDT_ENV": "production", "EDT_SECRET_KEY": secrets.token_hex(32), "EDT_DATABASE_URL": uri,
-           "EDT_INSTANCE_PATH": str(folder), "EDT_VERIFY_RATE_LIMIT": "100000000"}
+           "EDT_INSTANCE_PATH": str(folder), "EDT_VERIFY_RATE_LIMIT": "100000000",
+           # production refuses a loopback address here (certificates carry it); nothing is sent to it
+           "EDT_PUBLIC_URL": os.environ.get("EDT_PUBLIC_URL", "https://edt.example.org")}
     hello_port, edt_port = _port(), _port()
-    servers = [_serve("hello:app", hello_port, env, folder), _serve("edt:create_app()", edt_port, env, ROOT)]
+    servers = []
     try:
+        servers.append(_serve("hello:app", hello_port, env, folder))
+        servers.append(_serve("edt:create_app()", edt_port, env, ROOT))
         ceiling = _wrk(hello_port, "/")["rps"]
         staff = {"username": picked["facilitator"], "password": DEMO_PASSWORD}
         trainer = {"username": picked["trainer"], "password": DEMO_PASSWORD}
