@@ -13,10 +13,10 @@ from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edt import audit
-from edt import assets, cards, cli, content, formats, forms, inputs, instruments, sessions
+from edt import assets, cards, cli, content, formats, forms, inputs, instruments, migrations_cli, sessions
 from edt import config as config_module
 from edt import changes, throttle  # noqa: F401  (their tables are part of the schema)
-from edt.extensions import babel, csrf, db, login_manager, migrate
+from edt.extensions import babel, csrf, db, login_manager
 from edt.demo import cli as demo_cli
 from edt.modules import register
 from edt.security import check_every_view_is_guarded
@@ -40,7 +40,7 @@ def create_app(config=None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "edt" / "migrations"), render_as_batch=True)
+    migrations_cli.init_app(app, db, directory=str(ROOT / "edt" / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)

@@ -4,9 +4,9 @@ Each module's own commands live in its cli.py and are added by the registry (edt
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 
 from edt.backup import backup_command, restore_command
+from edt.migrations_cli import upgrade
 
 
 def register(app) -> None:

@@ -5,7 +5,7 @@ this machine in this run) and EDT in its production configuration, both under gu
 workers, against a database you name (EDT_BENCH_DATABASE_URL, PostgreSQL in production) or by
 default a fresh SQLite file filled by `seed-scale`. Logs in as each role, runs
 `wrk -t2 -c16 -d<seconds>s` on each page, and prints req/s, p50, p99, the share of the ceiling,
-the bytes of the page and the queries it costs; then each worker's resident memory.
+the bytes of the page and the queries it costs; then each worker's memory (RSS, PSS and USS).
 
     make bench-load                                   # 6,000 participants on SQLite
     BENCH_PARTICIPANTS=100000 EDT_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench make bench-load
@@ -69,7 +69,7 @@ def _serve(app_spec: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
             return process
         except OSError:
             time.sleep(0.2)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)
     raise SystemExit(f"{app_spec} did not start on port {port}")
 
 
@@ -123,12 +123,17 @@ def _wrk(port: int, path: str, cookie: str = "") -> dict:
             "p99": latency("99%"), "non2xx": int(errors.group(1)) if errors else 0}
 
 
-def _rss_mb(master: subprocess.Popen) -> list[float]:
+def _memory_mb(master: subprocess.Popen) -> list[dict]:
+    """Each worker's resident memory (RSS, the issue's figure), and from /proc/<pid>/smaps_rollup its
+    proportional share (PSS: pages shared with the master and the other worker counted once across
+    them) and what it holds alone (USS: private pages)."""
     children = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout.split()
     sizes = []
     for pid in children:
-        status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        kb = {key: int(value) for key, value in re.findall(r"^(\w+):\s+(\d+) kB", rollup, re.M)}
+        sizes.append({"RSS": kb["Rss"] / 1024, "PSS": kb["Pss"] / 1024,
+                      "USS": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024})
     return sizes
 
 
@@ -194,11 +199,14 @@ def main() -> None:
     picked = _prepare(uri, folder)
     (folder / "hello.py").write_text(HELLO)
     env = {**os.environ, "EDT_ENV": "production", "EDT_SECRET_KEY": secrets.token_hex(32), "EDT_DATABASE_URL": uri,
-           "EDT_PUBLIC_URL": "https://edt.example.org",  # production refuses a loopback address
-           "EDT_INSTANCE_PATH": str(folder), "EDT_VERIFY_RATE_LIMIT": "100000000"}
+           "EDT_INSTANCE_PATH": str(folder), "EDT_VERIFY_RATE_LIMIT": "100000000",
+           # production refuses a loopback address here (certificates carry it); nothing is sent to it
+           "EDT_PUBLIC_URL": os.environ.get("EDT_PUBLIC_URL", "https://edt.example.org")}
     hello_port, edt_port = _port(), _port()
-    servers = [_serve("hello:app", hello_port, env, folder), _serve("edt:create_app()", edt_port, env, ROOT)]
+    servers = []
     try:
+        servers.append(_serve("hello:app", hello_port, env, folder))
+        servers.append(_serve("edt:create_app()", edt_port, env, ROOT))
         ceiling = _wrk(hello_port, "/")["rps"]
         staff = {"username": picked["facilitator"], "password": DEMO_PASSWORD}
         trainer = {"username": picked["trainer"], "password": DEMO_PASSWORD}
@@ -239,8 +247,9 @@ def main() -> None:
             flag = f" ({figures['non2xx']} not 2xx)" if figures["non2xx"] else ""
             print(f"| {label} | {figures['rps']:,.0f}{flag} | {figures['p50']:.0f} ms | {figures['p99']:.0f} ms | "
                   f"{figures['rps'] / ceiling:.1%} | {len(body):,} | {queries} |", flush=True)
-        sizes = _rss_mb(servers[1])
-        print(f"\nEDT worker RSS after the run: {', '.join(f'{s:.0f} MB' for s in sizes)}")
+        sizes = _memory_mb(servers[1])
+        print("\nEDT workers after the run: " + "; ".join(
+            ", ".join(f"{key} {size[key]:.0f} MB" for key in ("RSS", "PSS", "USS")) for size in sizes))
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
