@@ -172,10 +172,19 @@ class Dashboard:
         return [(key, str(STATUS_LABELS[key]), self.batches.get(key, 0)) for key in STATUS_LABELS]
 
 
+def cube(actor, flt: Filter) -> list[dict]:
+    """The cube of a filter. A master trainer's covers every batch whoever asks, so it is kept
+    between requests (cache.py) and shared by the dashboard and the summary export: both show the
+    same figures by construction, and an export after a view costs no second computation."""
+    if actor.role != Role.MASTER_TRAINER:
+        return queries.cube(actor, flt)
+    return cache.kept("cube", (flt,), lambda: queries.cube(actor, flt))
+
+
 def dashboard(actor, flt: Filter, partners: dict[int, str] | None = None) -> Dashboard:
     """Every figure of the dashboard in three queries (the partners' names too when not given),
     whatever the number of people. Exact for master trainers; suppressed for anyone else."""
-    rows = queries.cube(actor, flt)
+    rows = cube(actor, flt)
     partners = queries.partner_names() if partners is None else partners
     limit = None if actor.role == Role.MASTER_TRAINER else suppression.threshold()
     splits, total = build_splits(rows, partners, limit=limit)
@@ -301,7 +310,7 @@ def export(actor, flt: Filter, fmt: str, kind: str = "summary", *, names: bool =
     temporary XLSX file. The summary comes from the same cube as the dashboard, suppressed."""
     check_export(actor, fmt, kind, names=names, purpose=purpose)
     who = queries.viewer(actor)
-    rows = queries.cube(actor, flt)
+    rows = cube(actor, flt)
     splits, total = build_splits(rows, queries.partner_names(), limit=suppression.threshold())
     statuses = queries.batch_statuses(actor, flt)
     refused = splits[0].lines[-1]
