@@ -5,6 +5,7 @@ the participant's own page, the certificate option and erasure."""
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from flask import current_app
@@ -12,13 +13,15 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from edt.audit import AuditEvent
+from edt.clock import today
 from edt.extensions import db
 from edt.instruments import DONT_KNOW, instruments
-from edt.modules.assessments import queries, services
+from edt.modules.assessments import queries, services, views
 from edt.modules.assessments.models import Answer, Sitting
 from edt.modules.certificates import services as certificates
 from edt.modules.privacy import services as privacy
 
+from tests.budget import BUDGET_BYTES, weigh
 from tests.conftest import csrf_token
 from tests.factories import enrol, make_batch, make_certifiable_batch, make_participant
 
@@ -437,9 +440,76 @@ def _by_person(complete: dict) -> dict:
     return found
 
 
-def test_the_trainers_report_runs_the_same_queries_for_few_and_many(client, login, world, count_queries):
+def _tested_batches(world, starts, size=5) -> list:
+    """A Khulna batch per start date, each with `size` people who took both tests."""
+    made = []
+    for start in starts:
+        batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, start=start)
+        people = [make_participant(world.khulna, world.trainer) for _ in range(size)]
+        enrol(batch, people)
+        plan = people_of(batch)
+        for n, person in enumerate(people):
+            services.save_sheet(world.facilitator, batch, person.id, "pre",
+                                sheet(forms()[plan[person.id].form_for("pre")], n % 5))
+            services.save_sheet(world.facilitator, batch, person.id, "post",
+                                sheet(forms()[plan[person.id].form_for("post")], 7))
+        made.append(batch)
+    return made
+
+
+def _listed(html: str) -> list[str]:
+    """The batch codes of the batches table, in page order."""
+    block = re.search(r'<table id="test-batches">(.*?)</table>', html, re.S).group(1)
+    return re.findall(r'<th scope="row"><a href="/assessments/batches/\d+">([^<]+)</a>', block)
+
+
+def _export_rows(client, key="gain") -> list[list[str]]:
+    """A table of the by-batch CSV export: its header, then its rows (as `cells` reads a page)."""
+    data = client.get("/assessments/report.csv?by=batch").get_data(as_text=True).lstrip("\ufeff")
+    sections = dict(zip(("gain", "skills", "group_skills", "difficult"), data.strip().split("\r\n\r\n")))
+    return list(csv.reader(io.StringIO(sections[key])))[1:]
+
+
+def test_a_master_trainer_pages_through_the_batches_newest_first(client, login, world, monkeypatch):
+    """More batches than a page: the newest first, a pager, the results of the page's batches
+    only (exactly as the export has them) and a page that stays light; the export has them all."""
+    monkeypatch.setattr(views, "BATCHES_PER_PAGE", 3)
+    made = _tested_batches(world, [today() - timedelta(days=4 + n) for n in range(5)])  # newest first
+    login(world.trainer)
+    first = client.get("/assessments/").get_data(as_text=True)
+    assert _listed(first) == [b.code for b in made[:3]]
+    following = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    assert "page=2" in following and "by=batch" in following and 'rel="prev"' not in first
+    assert 'id="results-of-page"' in first
+    exported = _export_rows(client)
+    assert [row[0] for row in exported[1:]] == sorted(b.code for b in made) + ["All"]
+    for key in ("gain", "group_skills"):
+        header, *everything = _export_rows(client, key)
+        assert cells(first, key) == [header] + [r for r in everything if r[0] in {b.code for b in made[:3]} | {"All"}]
+    second = client.get(following).get_data(as_text=True)
+    assert _listed(second) == [b.code for b in made[3:]]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert cells(second, "gain") == exported[:1] + [r for r in exported[1:] if r[0] in {b.code for b in made[3:]} | {"All"}]
+    # Other groupings are not paged; a page past the end is an empty table, never an error.
+    assert 'id="results-of-page"' not in client.get("/assessments/?by=partner").get_data(as_text=True)
+    assert _listed(client.get("/assessments/?page=99").get_data(as_text=True)) == []
+    for bad in ("0", "-3", "x"):
+        assert _listed(client.get(f"/assessments/?page={bad}").get_data(as_text=True)) == [b.code for b in made[:3]]
+    # Three more batches: the page still holds three rows a table and stays within the budget.
+    made = _tested_batches(world, [today() - timedelta(days=3 - n) for n in range(3)])[::-1] + made
+    page = client.get("/assessments/").get_data(as_text=True)
+    assert _listed(page) == [b.code for b in made[:3]] and len(cells(page, "gain")) == 1 + 3 + 1
+    assert len(_export_rows(client)) == 1 + len(made) + 1
+    status, total, _requests = weigh(client, "/assessments/")
+    assert status == 200 and total <= BUDGET_BYTES
+
+
+def test_the_trainers_report_runs_the_same_queries_for_few_and_many(client, login, world, count_queries,
+                                                                   monkeypatch):
     """The master trainer's report, by every grouping, and the batch results page: the same
-    number of statements with one batch of 2 people as with three batches of 8."""
+    number of statements with one batch of 2 people as with three batches of 8 (more batches
+    than the batches table shows on a page)."""
+    monkeypatch.setattr(views, "BATCHES_PER_PAGE", 2)
     counts = []
     for batches, size in ((1, 2), (3, 8)):
         for _ in range(batches):

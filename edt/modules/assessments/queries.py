@@ -10,7 +10,7 @@ counts as an answer and scores 0). Group figures use complete sittings only. Mea
 a share of the maximum score; the normalised gain of a group is Hake's gain of its means,
 (mean post - mean pre) / (max - mean pre), over the people with both tests complete.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from sqlalchemy import BigInteger, case, func, literal_column, select
@@ -240,6 +240,12 @@ class Report:
         value = line.tested_pre if which == "pre" else line.tested_both
         return f"<{self.limit}" if line.hidden and 0 < value else str(value)
 
+    def only(self, keys) -> "Report":
+        """The same report with only the groups of `keys` (in the report's order), the total and
+        the hidden cells unchanged: a page shows some rows of the export, exactly as it has them."""
+        wanted = set(keys)
+        return replace(self, lines=[line for line in self.lines if line.key in wanted])
+
 
 def reachable(user):
     if user.role == Role.MASTER_TRAINER:
@@ -394,13 +400,16 @@ def difficult(user, batch: Batch | None, limit: int) -> list[Difficult]:
     return sorted(found, key=lambda d: (-d.share, items.index(d.item)))
 
 
-def batches_in_reach(user) -> list[tuple[Batch, int, int, int]]:
-    """Batches in reach, newest first, each with its active people and how many of them
-    completed the Day 1 and the Day 10 test. Three queries."""
-    found = list(db.session.scalars(batches.scope(user).where(Batch.cancelled_at.is_(None))
-                                    .order_by(Batch.start_date.desc(), Batch.code).limit(200)))
+def batches_in_reach(user, *, page: int = 1, per_page: int = 25):
+    """One page of the batches in reach, newest first: (pagination, rows), each row a batch with
+    its active people and how many of them completed the Day 1 and the Day 10 test. The counts
+    are made for the batches of the page only: four queries whatever the number of batches."""
+    pagination = db.paginate(batches.scope(user).where(Batch.cancelled_at.is_(None))
+                             .order_by(Batch.start_date.desc(), Batch.code, Batch.id),
+                             page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+    found = list(pagination.items)
     if not found:
-        return []
+        return pagination, []
     ids = [b.id for b in found]
     people = dict(db.session.execute(select(Enrolment.batch_id, func.count()).where(
         Enrolment.batch_id.in_(ids), Enrolment.status == "active").group_by(Enrolment.batch_id)).all())
@@ -408,5 +417,5 @@ def batches_in_reach(user) -> list[tuple[Batch, int, int, int]]:
         select(Enrolment.batch_id, Sitting.stage, func.count())
         .join(Enrolment, (Enrolment.participant_id == Sitting.participant_id) & (Enrolment.status == "active"))
         .where(Enrolment.batch_id.in_(ids), _complete()).group_by(Enrolment.batch_id, Sitting.stage))}
-    return [(b, people.get(b.id, 0), done.get((b.id, Stage.PRE), 0), done.get((b.id, Stage.POST), 0))
-            for b in found]
+    return pagination, [(b, people.get(b.id, 0), done.get((b.id, Stage.PRE), 0), done.get((b.id, Stage.POST), 0))
+                        for b in found]

@@ -27,6 +27,7 @@ SKILL_CARDS = {"costing": "costs/rent", "pricing": "money/note-200", "break-even
                "records": "two-pots/business-pot", "loans": "loan-questions/declining-rate",
                "marketing": "customers/mother-child", "risk": "risk-actions/emergency-fund",
                "law": "support-map/union-parishad", "planning": "calendar/school"}
+BATCHES_PER_PAGE = 25  # the batches table: a page a 2G phone opens in seconds
 SHEETS_PER_PART = 6  # people per printed part: a part stays a page a phone or an old laptop can open
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -56,12 +57,17 @@ def _by() -> str:
 @bp.route("/")
 @role_required(*STAFF)
 def index():
+    """The batches in reach, a page at a time, and the results of everything in reach. By batch,
+    the results list the batches of the page shown (the downloads have every batch)."""
     by = _by()
+    pagination, rows = queries.batches_in_reach(current_user, page=request.args.get("page", 1, type=int),
+                                                per_page=BATCHES_PER_PAGE)
     report = queries.report(current_user, by, labels=GENDER_LABELS)
+    shown = report.only(batch.code for batch, *_counts in rows) if by == "batch" else report
     audit.record(current_user, "assessment_report_viewed", "report", by)
-    return render_template("assessments/index.html", rows=queries.batches_in_reach(current_user), by=by,
-                           groupings=GROUP_TITLES, tables=exports.report_tables(report, GROUP_TITLES[by]),
-                           report=report)
+    return render_template("assessments/index.html", rows=rows, pagination=pagination, by=by,
+                           groupings=GROUP_TITLES, tables=exports.report_tables(shown, GROUP_TITLES[by]),
+                           report=shown, paged=by == "batch" and pagination.pages > 1)
 
 
 @bp.route("/report.<fmt>")
