@@ -512,16 +512,7 @@ def test_the_trainers_report_runs_the_same_queries_for_few_and_many(client, logi
     monkeypatch.setattr(views, "BATCHES_PER_PAGE", 2)
     counts = []
     for batches, size in ((1, 2), (3, 8)):
-        for _ in range(batches):
-            batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer)
-            people = [make_participant(world.khulna, world.trainer) for _ in range(size)]
-            enrol(batch, people)
-            plan = people_of(batch)
-            for n, person in enumerate(people):
-                services.save_sheet(world.facilitator, batch, person.id, "pre",
-                                    sheet(forms()[plan[person.id].form_for("pre")], n % 5))
-                services.save_sheet(world.facilitator, batch, person.id, "post",
-                                    sheet(forms()[plan[person.id].form_for("post")], 7))
+        _tested_batches(world, [None] * batches, size)
         login(world.trainer)
         urls = [f"/assessments/?by={by}" for by in queries.GROUPINGS] + [
             "/assessments/report.csv?by=facilitator", f"/assessments/batches/{batch.id}"]
