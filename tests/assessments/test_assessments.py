@@ -512,7 +512,7 @@ def test_the_trainers_report_runs_the_same_queries_for_few_and_many(client, logi
     monkeypatch.setattr(views, "BATCHES_PER_PAGE", 2)
     counts = []
     for batches, size in ((1, 2), (3, 8)):
-        _tested_batches(world, [None] * batches, size)
+        batch = _tested_batches(world, [None] * batches, size)[-1]
         login(world.trainer)
         urls = [f"/assessments/?by={by}" for by in queries.GROUPINGS] + [
             "/assessments/report.csv?by=facilitator", f"/assessments/batches/{batch.id}"]
