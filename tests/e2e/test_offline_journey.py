@@ -102,6 +102,14 @@ def a_day_of_25(world):
     return batch, day, enrolments
 
 
+def open_the_day(page, line, day):
+    """The facilitator logs in and opens the day's attendance page, with the offline script ready."""
+    staff_login(page, line.url, "fac", PASSWORD)
+    ready(page)
+    page.goto(f"{line.url}/attendance/days/{day.id}")
+    ready(page)
+
+
 def mark_offline(page, enrolments):
     """Everyone present but two late and one absent, then Save, with no connection."""
     page.click("#mark-all-present")
@@ -130,10 +138,7 @@ def expected(enrolments):
 
 def test_a_facilitator_marks_a_day_offline_and_it_arrives_once(line, phone, world):
     _batch, day, enrolments = a_day_of_25(world)
-    staff_login(phone, line.url, "fac", PASSWORD)
-    ready(phone)
-    phone.goto(f"{line.url}/attendance/days/{day.id}")
-    ready(phone)
+    open_the_day(phone, line, day)
     prepared = phone.evaluate("() => EDTOutbox.meta('prepared')")
     kept, pages = prepared["bytes"], prepared["pages"]
     assert kept > 0 and pages >= 4
@@ -168,10 +173,7 @@ def test_a_facilitator_marks_a_day_offline_and_it_arrives_once(line, phone, worl
 
 def test_the_answer_to_the_first_send_is_lost_and_nothing_is_doubled(line, phone, world):
     _batch, day, enrolments = a_day_of_25(world)
-    staff_login(phone, line.url, "fac", PASSWORD)
-    ready(phone)
-    phone.goto(f"{line.url}/attendance/days/{day.id}")
-    ready(phone)
+    open_the_day(phone, line, day)
     go_offline(phone, line)
     mark_offline(phone, enrolments)
 
@@ -201,10 +203,7 @@ def test_the_answer_to_the_first_send_is_lost_and_nothing_is_doubled(line, phone
 
 def test_a_colleagues_save_of_the_same_person_shows_both_versions(line, phone, world):
     _batch, day, enrolments = a_day_of_25(world)
-    staff_login(phone, line.url, "fac", PASSWORD)
-    ready(phone)
-    phone.goto(f"{line.url}/attendance/days/{day.id}")
-    ready(phone)
+    open_the_day(phone, line, day)
     go_offline(phone, line)
     phone.click(f"label[for=s-{enrolments[0].id}-late]")
     phone.click("#save-attendance")
