@@ -30,6 +30,7 @@ from edt import clock
 from edt.extensions import db
 from edt.modules.accounts.models import Partner
 from edt.modules.attendance.models import AttendanceMark
+from edt.modules.attendance.queries import RANK
 from edt.modules.batches import queries as batches
 from edt.modules.batches.models import Batch, Enrolment, TrainingDay
 from edt.modules.canvas.models import Canvas, CanvasComment, CanvasStatus
@@ -38,7 +39,7 @@ from edt.modules.certificates.models import Certificate, CertificateStatus
 from edt.modules.participants.models import Participant
 from edt.security import Role
 
-from .tally import DAYS, RANK, Tally
+from .tally import DAYS, Tally
 
 # Summable per person (0/1 or a number of days); the cube, the splits and the exports share them.
 MEASURES = ("people", "completed", "certified", "in_training", "not_completed", "dropped", "canvas_in",

@@ -15,9 +15,10 @@ the marks it sees. The people are found in what the session writes: ORM objects 
 flushed, and the rows of write statements (the attendance upsert passes its rows as
 parameters). A write statement whose rows cannot be seen (an UPDATE on enrolments) has everyone
 counted again at its commit, and says so in the log, unless it declares that it changes no
-count (`edt.changes.COUNTS_UNCHANGED`, as the erasure of attendance notes does). Bulk loads outside the session
-(seed-scale) call `rebuild()`; so does the migration that made the table. `stale()` lists the rows that differ from a fresh count (the
-tests hold it empty after every kind of change; `flask --app edt reports-tally --check` runs it).
+count (`edt.changes.COUNTS_UNCHANGED`, as the erasure of attendance notes does). Bulk loads
+outside the session (seed-scale) call `rebuild()`; so does the migration that made the table.
+`stale()` lists the rows that differ from a fresh count (the tests hold it empty after every
+kind of change).
 """
 import logging
 
@@ -27,11 +28,11 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from edt import changes
 from edt.extensions import db
 from edt.modules.attendance.models import AttendanceMark
+from edt.modules.attendance.queries import RANK  # the better mark wins across a transfer
 from edt.modules.batches.models import Enrolment, TrainingDay
 
 log = logging.getLogger(__name__)
 
-RANK = {"present": 4, "late": 3, "excused": 2, "absent": 1}  # the same order as attendance.services.RANK
 DAYS = 10
 DIRTY_PEOPLE, DIRTY_ENROLMENTS, DIRTY_BATCHES = "edt_tally_people", "edt_tally_enrolments", "edt_tally_batches"
 DIRTY = (DIRTY_PEOPLE, DIRTY_ENROLMENTS, DIRTY_BATCHES)
@@ -159,7 +160,7 @@ def _note_statement(state):
     if not watched or state.execution_options.get(changes.COUNTS_UNCHANGED):
         return
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-    if state.is_insert and rows and all(watched[1] in row for row in rows):
+    if state.is_insert and all(watched[1] in row for row in rows):
         _note(state.session, watched[0], [row[watched[1]] for row in rows])
     else:
         log.warning("report_tally: a %s statement on %s without its rows; counting everyone again",
@@ -179,14 +180,11 @@ def _count_before_commit(session):
         return
     session.flush()
     people = set(session.info.pop(DIRTY_PEOPLE, ()))
-    enrolments = sorted(session.info.pop(DIRTY_ENROLMENTS, ()))
-    batches = sorted(session.info.pop(DIRTY_BATCHES, ()))
-    for start in range(0, len(enrolments), CHUNK):
-        people.update(session.scalars(select(Enrolment.participant_id)
-                                      .where(Enrolment.id.in_(enrolments[start:start + CHUNK]))))
-    for start in range(0, len(batches), CHUNK):
-        people.update(session.scalars(select(Enrolment.participant_id)
-                                      .where(Enrolment.batch_id.in_(batches[start:start + CHUNK]))))
+    for key, column in ((DIRTY_ENROLMENTS, Enrolment.id), (DIRTY_BATCHES, Enrolment.batch_id)):
+        ids = sorted(session.info.pop(key, ()))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            people.update(session.scalars(select(Enrolment.participant_id).where(column.in_(chunk))))
     if people:
         refresh(session, people)
 
