@@ -341,21 +341,16 @@ Answers = namedtuple("Answers", VISIT_FIELDS)
 
 def _completers(on: date):
     """One row per completer of a batch that is over (one active enrolment per person), with
-    their attributes, first support given, the stage they withdrew consent at (in months), and
-    for each stage an indicator reads, that visit's answers: one query, streamed."""
-    months = case({s.key: s.months for s in rules.stages()}, value=FollowUp.stage, else_=None)
-    withdrew = (select(FollowUp.participant_id, func.min(months).label("months"))
-                .where(FollowUp.status == FollowUpStatus.WITHDRAWN).group_by(FollowUp.participant_id)
-                .subquery("withdrew"))
+    their attributes, first support given, and for each stage an indicator reads, that visit's
+    answers: one query, streamed."""
     support = (select(SupportGiven.participant_id, func.min(SupportGiven.given_on).label("since"))
                .group_by(SupportGiven.participant_id).subquery("support"))
     stmt = (select(Enrolment.participant_id, Batch.id, Batch.end_date, Participant.gender, Participant.birth_year,
                    Participant.district, Participant.consent_data_use, Participant.intake_income, Partner.name,
-                   support.c.since, withdrew.c.months)
+                   support.c.since)
             .join(Batch, Batch.id == Enrolment.batch_id).join(Participant, Participant.id == Enrolment.participant_id)
             .join(Partner, Partner.id == Batch.partner_id)
             .outerjoin(support, support.c.participant_id == Enrolment.participant_id)
-            .outerjoin(withdrew, withdrew.c.participant_id == Enrolment.participant_id)
             .where(Enrolment.status == "active", Batch.cancelled_at.is_(None), Batch.end_date < on))
     for key in sorted({i.stage for i in rules.indicators()}):
         visit = aliased(FollowUp, name=f"visit_{key}")
@@ -377,14 +372,17 @@ def outcome_cells(on: date, cohort: str = "") -> tuple[dict[str, dict[tuple[str,
     memory stays flat whatever the number of people."""
     indicators = rules.indicators()
     stage_keys = sorted({i.stage for i in indicators})
-    slot = {key: 11 + n * len(VISIT_FIELDS) for n, key in enumerate(stage_keys)}
+    slot = {key: 10 + n * len(VISIT_FIELDS) for n, key in enumerate(stage_keys)}
     plan = [(i, rules.stage(i.stage), slot[i.stage]) for i in indicators]
     kinds: dict[str, Counter] = {i.key: Counter() for i in indicators}
     shared: dict[tuple, tuple] = {}  # one categories tuple for everyone alike
     opened: dict[tuple[str, date], bool] = {}
     cohorts: set[str] = set()
+    withdrawals = db.session.execute(select(FollowUp.participant_id, FollowUp.batch_id, FollowUp.stage,
+                                            FollowUp.status).where(FollowUp.status == FollowUpStatus.WITHDRAWN))
+    withdrawn = withdrawn_from({(r.participant_id, r.batch_id, r.stage): r for r in withdrawals})
     for row in _completers(on):
-        _pid, _batch, last_day, gender, birth_year, district, consent, intake_income, partner, since, withdrew = row[:11]
+        pid, _batch, last_day, gender, birth_year, district, consent, intake_income, partner, since = row[:10]
         quarter = cohort_of(last_day)
         cohorts.add(quarter)
         if cohort and quarter != cohort:
@@ -403,7 +401,7 @@ def outcome_cells(on: date, cohort: str = "") -> tuple[dict[str, dict[tuple[str,
             if not is_open:
                 continue  # not yet due: in no denominator
             reached = row[start] == FollowUpStatus.DONE
-            is_withdrawn = not reached and withdrew is not None and withdrew <= stage.months
+            is_withdrawn = not reached and withdrawn.get(pid, 99) <= stage.months
             counted = reached and rules.counts(indicator, Answers(*row[start:start + len(VISIT_FIELDS)]),
                                                intake_income=intake_income, support_until=since, last_day=last_day)
             kinds[indicator.key][(categories, reached, is_withdrawn, bool(counted))] += 1
