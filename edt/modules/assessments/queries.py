@@ -271,10 +271,26 @@ def _complete():
     return Sitting.answered == len(forms()["A"].items)
 
 
+def constant(value: int):
+    """A whole number written in the SQL text, not a parameter: the drivers bind parameters as
+    32-bit, and the packed sums need 64."""
+    return literal_column(str(value), BigInteger)
+
+
+def skill_place(skill: str) -> int:
+    """Where a skill's points sit in a sitting's skill_scores (models.SKILL_BITS bits a skill,
+    in the order of edt.instruments.SKILLS)."""
+    return 2 ** (SKILL_BITS * list(SKILLS).index(skill))
+
+
+def _bits(packed, place: int, width: int):
+    """The `width` bits of a packed column from bit value `place` on."""
+    return packed.op("/")(constant(place)).op("%")(constant(2 ** width))
+
+
 def _unpacked(packed, skill: str):
-    """One skill's points out of a sitting's skill_scores (models.SKILL_BITS bits a skill)."""
-    place = 2 ** (SKILL_BITS * list(SKILLS).index(skill))
-    return packed.op("/")(literal_column(str(place), BigInteger)).op("%")(literal_column(str(2 ** SKILL_BITS)))
+    """One skill's points out of a sitting's skill_scores."""
+    return _bits(packed, skill_place(skill), SKILL_BITS)
 
 
 def _group_sums(user, batch: Batch | None, by: str, skills: list) -> list[tuple]:
@@ -390,9 +406,8 @@ def difficult(user, batch: Batch | None, limit: int) -> list[Difficult]:
     items = forms()["A"].items
     columns = []
     for k in range(len(items)):
-        place = literal_column(str(2 ** k), BigInteger)
-        columns += [func.coalesce(func.sum(Sitting.answered_items.op("/")(place).op("%")(literal_column("2"))), 0),
-                    func.coalesce(func.sum(Sitting.missed_items.op("/")(place).op("%")(literal_column("2"))), 0)]
+        columns += [func.coalesce(func.sum(_bits(Sitting.answered_items, 2 ** k, 1)), 0),
+                    func.coalesce(func.sum(_bits(Sitting.missed_items, 2 ** k, 1)), 0)]
     counts = [int(v) for v in db.session.execute(
         _scoped(select(*columns).where(Sitting.stage == Stage.POST), user, batch)).one()]
     found = [Difficult(item, counts[2 * k], counts[2 * k + 1]) for k, item in enumerate(items)

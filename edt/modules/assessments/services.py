@@ -13,7 +13,7 @@ import math
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, case, delete, func, literal_column, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from edt import audit
@@ -28,7 +28,7 @@ from edt.security import Role
 from edt.signals import certificate_conditions, erases
 
 from . import queries
-from .models import SKILL_BITS, Answer, Sitting, Stage
+from .models import Answer, Sitting, Stage
 
 NUMBER_LIMIT = 1_000_000_000
 RACED = _l("A colleague saved this answer at the same moment. Please look and try again.")
@@ -116,11 +116,6 @@ def _write(actor, person: queries.Person, sitting: Sitting, item, stored: str, s
     return "new" if current is None else "corrected"
 
 
-def _number(value: int):
-    """A constant in the SQL text, not a parameter: the drivers bind parameters as 32-bit."""
-    return literal_column(str(value), BigInteger)
-
-
 def rescore(sitting_ids=None) -> None:
     """Rewrite the sums a sitting keeps from its current answers (models' docstring): of the
     sittings `sitting_ids` (a list or a select), or of every sitting (after a bulk load). The
@@ -132,16 +127,17 @@ def rescore(sitting_ids=None) -> None:
 def rescore_statement(sitting_ids=None):
     """The one UPDATE of `rescore` (also run by the migration that added the sums)."""
     items = queries.forms()["A"].items
-    skill_weight = case({skill: _number(2 ** (SKILL_BITS * k)) for k, skill in enumerate(SKILLS)},
-                        value=Answer.skill, else_=_number(0))
-    item_bit = case({item.id: _number(2 ** k) for k, item in enumerate(items)}, value=Answer.item_id,
-                    else_=_number(0))
+    number = queries.constant
+    skill_weight = case({skill: number(queries.skill_place(skill)) for skill in SKILLS}, value=Answer.skill,
+                        else_=number(0))
+    item_bit = case({item.id: number(2 ** k) for k, item in enumerate(items)}, value=Answer.item_id,
+                    else_=number(0))
     item_max = case({item.id: item.max_score for item in items}, value=Answer.item_id, else_=0)
     sums = (select(Answer.sitting_id, func.count(Answer.id).label("answered"),
                    func.coalesce(func.sum(Answer.score), 0).label("score"),
                    func.coalesce(func.sum(Answer.score * skill_weight), 0).label("skill_scores"),
                    func.coalesce(func.sum(item_bit), 0).label("answered_items"),
-                   func.coalesce(func.sum(case((Answer.score < item_max, item_bit), else_=_number(0))), 0)
+                   func.coalesce(func.sum(case((Answer.score < item_max, item_bit), else_=number(0))), 0)
                    .label("missed_items"))
             .where(Answer.is_current).group_by(Answer.sitting_id))
     if sitting_ids is not None:
