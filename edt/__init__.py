@@ -181,7 +181,7 @@ def _install_hooks(app: Flask) -> None:
     def _globals():
         # Nothing here may read the request's form: the page about a request too large to read
         # (413) is rendered with this too. (The footer's forms write their CSRF token directly.)
-        return {"current_locale": str(_select_locale())}
+        return {"current_locale": formats.language()}
 
     @app.errorhandler(HTTPException)
     def _http_error(error):

@@ -14,11 +14,13 @@ grouping (১,০০,০০০), money as "৳ ২,৫৩৫", dates as "২৬ 
 """
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as babel_gettext
+from flask import g
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -30,10 +32,37 @@ DAY = "d MMM y"           # 22 Nov 2026
 CLOCK = "HH:mm"           # 14:05, Bangladesh time
 
 
+def language() -> str:
+    """The language code of the page or document being written ("bn" or "en"): the reader's, or
+    the one forced by `flask_babel.force_locale`. Called hundreds of times on a long page, so it
+    reads the locale Flask-Babel keeps for the request before asking Flask-Babel (which chooses it
+    once a request, or again inside `force_locale`)."""
+    state = g.get("_flask_babel") if g else None
+    locale = getattr(state, "babel_locale", None) or get_locale()
+    return locale.language if locale is not None else "en"
+
+
 def bangla() -> bool:
     """True when the page or document being written is in Bangla (the reader's language, or the
     one forced by `force_locale`)."""
-    return str(get_locale() or "en") == "bn"
+    return language() == "bn"
+
+
+# Each language's translation of each message, looked up once per worker: Flask-Babel's own
+# lookup walks three request-context objects a call, and a long list page makes hundreds.
+_TRANSLATED: dict[tuple[str, str], str] = {}
+_TRANSLATED_MAX = 20_000  # the catalogs hold about 2,000 messages; a bound against odd callers
+
+
+def translate(string: str) -> str:
+    """`string` in the language of the page or document being written (Flask-Babel's catalog)."""
+    key = (language(), string)
+    text = _TRANSLATED.get(key)
+    if text is None:
+        if len(_TRANSLATED) >= _TRANSLATED_MAX:
+            _TRANSLATED.clear()
+        text = _TRANSLATED[key] = get_translations().ugettext(string)
+    return text
 
 
 def digits(value) -> str:
@@ -82,7 +111,17 @@ def day(value: date | None, pattern: str = DAY) -> str:
     A date is already Bangladesh's; a stored instant is first turned into Bangladesh time."""
     if value is None:
         return ""
+    if type(value) is date:  # a calendar date needs no time zone: the same text every time
+        return _date_text(language(), value, pattern)
     return digits(format_date(value, _pattern(pattern)))
+
+
+@lru_cache(maxsize=4096)
+def _date_text(code: str, value: date, pattern: str) -> str:
+    """A calendar date as `day` writes it in language `code`, kept per worker (a list page writes
+    the same few dates many times; Babel's formatting costs about 20 µs each)."""
+    text = babel_format_date(value, _pattern(pattern, code), locale=code)
+    return bengali_digits(text) if code == "bn" else text
 
 
 def day_tag(value: date | None, pattern: str = DAY) -> Markup:
@@ -126,7 +165,7 @@ def _numbers_in_digits(text: str, variables: dict) -> tuple[str, dict]:
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's gettext with the numbers among `variables` in the reader's digits; for Python
     code (PDFs, flashed messages) that writes numbers a participant reads."""
-    text, variables = _numbers_in_digits(get_translations().ugettext(string), variables)
+    text, variables = _numbers_in_digits(translate(string), variables)
     return text % variables if variables else text
 
 
@@ -140,7 +179,7 @@ def ngettext(singular: str, plural: str, n: int, **variables) -> str:
 @pass_context
 def _template_gettext(context, string: str, **variables):
     """Jinja's `_`/`gettext` (newstyle, as Flask-Babel installs it), numbers in the reader's digits."""
-    text, variables = _numbers_in_digits(get_translations().ugettext(string), variables)
+    text, variables = _numbers_in_digits(translate(string), variables) if variables else (translate(string), variables)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # nosec B704  # our own catalog's text, as Jinja's newstyle gettext does; % escapes the variables
     return text % variables
@@ -155,9 +194,9 @@ def _template_ngettext(context, singular: str, plural: str, n: int, **variables)
     return text % variables
 
 
-def _pattern(pattern: str) -> str:
+def _pattern(pattern: str, code: str | None = None) -> str:
     """In Bangla, months and weekdays written in full (নভেম্বর, বৃহস্পতিবার), not cut (নভে)."""
-    if not bangla():
+    if (code or language()) != "bn":
         return pattern
     if "MMMM" not in pattern:
         pattern = pattern.replace("MMM", "MMMM")

@@ -31,7 +31,10 @@ def main() -> None:
              "grid": ("facilitator", f"/attendance/batches/{batch}"), "home-p": ("participant", "/"),
              "batch": ("facilitator", f"/batches/{batch}"), "certs": ("trainer", f"/certificates/batch/{batch}"),
              "canvas": ("participant", f"/canvas/{pid}"), "verify": ("", f"/verify/{picked['verify']}"),
-             "export": ("trainer", "/reports/export.csv")}
+             "export": ("trainer", "/reports/export.csv"), "login": ("", "/accounts/login"),
+             "day": ("participant", "/curriculum/day/5"), "plan": ("participant", f"/canvas/{pid}/plan"),
+             "list": ("trainer", "/participants/"), "search": ("trainer", "/participants/?q=begum"),
+             "batches": ("trainer", "/batches/")}
     kind, path = pages[page]
     app = picked["query_app"]
     app.config["WTF_CSRF_ENABLED"] = False
