@@ -395,6 +395,13 @@ def test_verify_is_rate_limited_per_client_in_the_database(app, client, world, m
     limited = client.get(url)
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
     assert "Too many requests" in limited.get_data(as_text=True)
+    views = select(ThrottleCounter.count).where(ThrottleCounter.scope == throttle.VERIFY_SEEN)
+    assert db.session.scalar(views) == 3  # the refused request counted no view of the certificate
+    # Unknown codes count against the same allowance: another address spends it on guesses.
+    guesses = [client.get(f"/verify/{'X' * 26}", environ_base={"REMOTE_ADDR": "10.0.9.9"}).status_code
+               for _ in range(3)]
+    assert guesses == [404, 404, 404]
+    assert client.get(url, environ_base={"REMOTE_ADDR": "10.0.9.9"}).status_code == 429
     # Another client address has its own allowance.
     other = client.get(url, environ_base={"REMOTE_ADDR": "10.0.0.7"})
     assert other.status_code == 200

@@ -26,8 +26,11 @@ def allow_verify(address: str) -> bool:
     return throttle.reserve([throttle.address_gate(throttle.VERIFY_ADDRESS, address)]).allowed
 
 
-def lookup(code: str, *, serial: str | None = None) -> Certificate | None:
-    """The certificate with this code (and this serial, when the verifier typed one), or None.
+def lookup(code: str, address: str, *, serial: str | None = None) -> tuple[bool, Certificate | None]:
+    """(allowed, certificate): this request counted against its address group's limit per minute
+    and, when the code (and the serial, if the verifier typed one) names a certificate, that
+    certificate's view, both in one transaction; `allowed` False when the address is over its
+    limit (then nothing is counted for the certificate and None is returned, known or not).
     Viewing a known certificate is audited without an actor, once per certificate per day (the
     throttle counts the rest: strangers cannot grow the audit trail by reloading); unknown codes
     are not audited (bounded by the rate limit, they would only record what strangers typed)."""
@@ -35,13 +38,18 @@ def lookup(code: str, *, serial: str | None = None) -> Certificate | None:
     if certificate is not None and serial is not None:
         if queries.normalise_serial(serial) != certificate.serial:
             certificate = None
-    if certificate is not None:
-        certificate_id = certificate.id
-        seen = throttle.reserve([throttle.gate(throttle.VERIFY_SEEN, certificate_id)])
-        if seen.counts[throttle.VERIFY_SEEN] == 1:
-            audit.record(None, "certificate_verified", "certificate", certificate_id, commit=True)
-        certificate = db.session.get(Certificate, certificate_id)
-    return certificate
+    certificate_id = certificate.id if certificate is not None else None
+    gates = [throttle.address_gate(throttle.VERIFY_ADDRESS, address)]
+    if certificate_id is not None:
+        gates.append(throttle.gate(throttle.VERIFY_SEEN, certificate_id))
+    verdict = throttle.reserve(gates)
+    if not verdict.allowed:
+        return False, None
+    if certificate_id is None:
+        return True, None
+    if verdict.counts[throttle.VERIFY_SEEN] == 1:
+        audit.record(None, "certificate_verified", "certificate", certificate_id, commit=True)
+    return True, db.session.get(Certificate, certificate_id)
 
 
 def check_name(certificate: Certificate, typed_name: str, address: str) -> str:

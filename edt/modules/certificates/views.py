@@ -206,6 +206,14 @@ def _rate_limit() -> None:
         abort(429)
 
 
+def _look_up(code: str, serial: str | None = None):
+    """The certificate a verifier asked for, or None; 429 once their address is over its limit."""
+    allowed, certificate = verification.lookup(code, client_address(), serial=serial)
+    if not allowed:
+        abort(429)
+    return certificate
+
+
 def _not_found(code: str | None = None, serial: str | None = None):
     """The one answer for every unknown code, whatever its shape, unless a higher module knows
     the code (verification_requested: a facilitator's credential) and answers with its own page."""
@@ -232,10 +240,10 @@ def verify():
     form = VerifyForm(request.args)
     if not request.args:
         return render_template("certificates/verify.html", form=form)
-    _rate_limit()
     if not form.validate():
+        _rate_limit()
         return render_template("certificates/verify.html", form=form), 400
-    certificate = verification.lookup(form.code.data, serial=form.serial.data)
+    certificate = _look_up(form.code.data, serial=form.serial.data)
     if certificate is None:
         return _not_found(form.code.data, form.serial.data)
     return _result(certificate, NameForm(formdata=None))
@@ -244,8 +252,7 @@ def verify():
 @bp.route("/verify/<path:code>", methods=["GET", "POST"])
 @public
 def verify_code(code):
-    _rate_limit()
-    certificate = verification.lookup(code)
+    certificate = _look_up(code)
     if certificate is None:
         return _not_found(code)
     form = NameForm()
