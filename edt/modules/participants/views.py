@@ -23,9 +23,9 @@ def index():
     found = queries.search(current_user, query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     if query.strip():  # a search by name is a look into the registry: recorded, never its words
         audit.record(current_user, "participants_searched", "participant", None,
-                     details={"fields": ["q"], "results": found.total})
+                     details={"fields": ["q"], "results": found.total, **({"more": True} if found.capped else {})})
     return render_template("participants/index.html", rows=found.items, total=found.total, query=query,
-                           page=found.page, pages=max(found.pages, 1))
+                           page=found.page, pages=found.pages, capped=found.capped)
 
 
 @bp.route("/<int:participant_id>/pin", methods=["GET", "POST"])
