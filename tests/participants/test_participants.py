@@ -106,8 +106,7 @@ def test_lists_show_codes_and_search_finds_by_name_or_code(client, login, world)
     assert world.participant.code in by_code
 
 
-def test_a_search_counts_its_matches_up_to_the_cap_and_still_pages_through_them(client, login, world,
-                                                                               monkeypatch):
+def test_lists_count_up_to_the_cap_and_still_page_through_the_rows(client, login, world, monkeypatch):
     from edt.modules.participants import queries
     monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 3)
     codes = sorted(make_participant(world.khulna, full_name=f"Nasima Akter {n}").code for n in range(5))
@@ -115,12 +114,14 @@ def test_a_search_counts_its_matches_up_to_the_cap_and_still_pages_through_them(
     first = client.get("/participants/?q=nasima").get_data(as_text=True)
     assert "More than 3 participants match" in first and "5 participants" not in first
     assert all(code in first for code in codes)  # one page of 50 shows every match the cap allows
-    plain = client.get("/participants/").get_data(as_text=True)  # the whole list is counted exactly
-    assert "More than" not in plain and "participants" in plain
+    plain = client.get("/participants/").get_data(as_text=True)  # the whole list counts to the cap too
+    assert "More than 3 participants. Search by code or name" in plain
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participants_searched")).one()
     assert event.details == {"fields": ["q"], "results": 3, "more": True}
     beyond = client.get("/participants/?q=nasima&page=9")  # past the last page: the last page
     assert beyond.status_code == 200 and codes[0] in beyond.get_data(as_text=True)
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 1000)  # under the cap: the exact count
+    assert "5 participants" in client.get("/participants/?q=nasima").get_data(as_text=True)
 
 
 def test_participant_list_loads_in_a_fixed_number_of_queries(count_queries, login, world):
