@@ -44,6 +44,22 @@ def test_a_participant_of_a_bangla_batch_reads_bangla_on_an_english_phone(app, w
         assert _lang(phone.get(url, headers=ENGLISH_BROWSER)) == "bn", url
 
 
+def test_her_batchs_language_is_read_with_her_account_in_the_session_check(app, world, login, count_queries):
+    """The one statement that checks the session also finds her batch's language: a day page
+    costs a participant no more statements than a staff member, and a change of the batch's
+    language shows on her next page."""
+    batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, language="bn")
+    enrol(batch, [world.participant])
+    login(world.facilitator)
+    staff = count_queries("/curriculum/day/5")
+    login(world.participant.user)
+    assert count_queries("/curriculum/day/5") == staff
+    assert 'lang="bn"' in count_queries.html
+    batch.language = "en"
+    db.session.commit()
+    assert count_queries("/curriculum/day/5") == staff and '<html lang="en"' in count_queries.html
+
+
 def test_a_participant_of_an_english_batch_reads_english_even_after_a_bangla_reader(app, world):
     batch = make_batch(world.khulna, facilitators=[world.facilitator], trainer=world.trainer, language="en")
     enrol(batch, [world.participant])

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from edt import sessions, throttle
 from edt.extensions import db
@@ -255,6 +256,21 @@ def create_partner(partner_id=None):
     return render_template("accounts/partner_form.html", form=form, partner=partner)
 
 
+def _account(ident: int) -> User | None:
+    """The account a session names, with what higher modules read on every page of its owner
+    (app.extensions["edt.session_columns"]: pairs of a column made from the account's id and what
+    keeps its value for the request) in the same statement."""
+    extras = current_app.extensions.get("edt.session_columns", ())
+    if not extras:
+        return db.session.get(User, ident)
+    row = db.session.execute(select(User, *(column(User.id) for column, _keep in extras)).where(User.id == ident)).first()
+    if row is None:
+        return None
+    for (_column, keep), value in zip(extras, row[1:]):
+        keep(ident, value)
+    return row[0]
+
+
 def load_user(user_id: str):
     """Flask-Login's loader: a bumped session version ends the session (edt/sessions.py)."""
-    return sessions.load(user_id, lambda ident: db.session.get(User, ident))
+    return sessions.load(user_id, _account)

@@ -152,19 +152,35 @@ def unenrolled_participants(user, partner_id: int, limit: int = 40) -> list[Part
         .order_by(Participant.code).limit(limit)))
 
 
+def _language_of(user_id):
+    """Her batch's language (her active enrolment, else her latest one) for the account `user_id`
+    (a value or a column), as a scalar subquery: NULL for staff and for anyone in no batch."""
+    return (select(Batch.language).join(Enrolment, Enrolment.batch_id == Batch.id)
+            .join(Participant, Participant.id == Enrolment.participant_id).where(Participant.user_id == user_id)
+            .order_by((Enrolment.status == EnrolmentStatus.ACTIVE).desc(), Enrolment.enrolled_on.desc(),
+                      Enrolment.id.desc())
+            .limit(1).scalar_subquery())
+
+
+def keep_language(user_id: int, language: str | None) -> None:
+    """Keep for this request what the session's own lookup of the account found (see
+    `language_column`), so `participant_language` asks nothing more."""
+    g.setdefault("edt_batch_languages", {})[user_id] = language
+
+
+# What the accounts module's session check reads along with the account, in the same statement:
+# the one query every participant page would otherwise make on top of it.
+language_column = (_language_of, keep_language)
+
+
 def participant_language(user) -> str | None:
     """The language of a participant account's batch (her active enrolment, else her latest one):
-    what she reads unless she chose otherwise. Cached for the request."""
-    cached = g.get("edt_batch_language", False)
-    if cached is not False:
-        return cached
-    language = db.session.scalar(
-        select(Batch.language).join(Enrolment, Enrolment.batch_id == Batch.id)
-        .join(Participant, Participant.id == Enrolment.participant_id).where(Participant.user_id == user.id)
-        .order_by((Enrolment.status == EnrolmentStatus.ACTIVE).desc(), Enrolment.enrolled_on.desc(), Enrolment.id.desc())
-        .limit(1))
-    g.edt_batch_language = language
-    return language
+    what she reads unless she chose otherwise. Cached for the request (and usually read with the
+    account by the session check)."""
+    kept = g.setdefault("edt_batch_languages", {})
+    if user.id not in kept:
+        kept[user.id] = db.session.scalar(select(_language_of(user.id)))
+    return kept[user.id]
 
 
 def participant_enrolments(participant_id: int) -> list[Enrolment]:

@@ -29,6 +29,7 @@ STATUS_FILTERS = (BatchStatus.RUNNING, BatchStatus.PLANNED, BatchStatus.COMPLETE
 def _language_of_participants(state) -> None:
     """A participant reads her batch's language unless she chose another (edt._select_locale)."""
     state.app.extensions.setdefault("edt.participant_language", []).append(queries.participant_language)
+    state.app.extensions.setdefault("edt.session_columns", []).append(queries.language_column)
 
 
 def _staff_label(user) -> str:

@@ -86,8 +86,10 @@ class Canvas(db.Model):
     status_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     participant: Mapped[Participant] = relationship(lazy="joined")
-    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id], lazy="joined")
-    status_by: Mapped[User | None] = relationship(foreign_keys=[status_by_id], lazy="joined")
+    # Who saved or sent it last: read only on a conflict page, so loaded when read (and then from
+    # the session when it is the reader), not joined, with their partners, into every canvas read.
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    status_by: Mapped[User | None] = relationship(foreign_keys=[status_by_id])
 
     def items(self, block: str) -> list[str]:
         return list((self.blocks or {}).get(block, []))
@@ -172,7 +174,7 @@ class FinancialPlan(db.Model):
                                                    cascade="all, delete-orphan", lazy="selectin")
     products: Mapped[list["PlanProduct"]] = relationship(order_by="PlanProduct.position",
                                                          cascade="all, delete-orphan", lazy="selectin")
-    updated_by: Mapped[User | None] = relationship(lazy="joined")
+    updated_by: Mapped[User | None] = relationship()  # read on a conflict page only, as the canvas's
 
     def lines(self, kind: str) -> list["PlanCost"]:
         return [c for c in self.costs if c.kind == kind]
