@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from edt import sessions, throttle
 from edt.extensions import db
@@ -263,7 +263,11 @@ def _account(ident: int) -> User | None:
     extras = current_app.extensions.get("edt.session_columns", ())
     if not extras:
         return db.session.get(User, ident)
-    row = db.session.execute(select(User, *(column(User.id) for column, _keep in extras)).where(User.id == ident)).first()
+    statement = current_app.extensions.get("edt.session_statement")
+    if statement is None:  # built once: making the statement costs more Python than running it
+        statement = current_app.extensions["edt.session_statement"] = select(
+            User, *(column(User.id) for column, _keep in extras)).where(User.id == bindparam("ident"))
+    row = db.session.execute(statement, {"ident": ident}).first()
     if row is None:
         return None
     for (_column, keep), value in zip(extras, row[1:]):
