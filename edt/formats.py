@@ -18,9 +18,9 @@ from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
+from flask import g
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import gettext as babel_gettext
-from flask import g
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -179,7 +179,9 @@ def ngettext(singular: str, plural: str, n: int, **variables) -> str:
 @pass_context
 def _template_gettext(context, string: str, **variables):
     """Jinja's `_`/`gettext` (newstyle, as Flask-Babel installs it), numbers in the reader's digits."""
-    text, variables = _numbers_in_digits(translate(string), variables) if variables else (translate(string), variables)
+    text = translate(string)
+    if variables:
+        text, variables = _numbers_in_digits(text, variables)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # nosec B704  # our own catalog's text, as Jinja's newstyle gettext does; % escapes the variables
     return text % variables
