@@ -261,8 +261,6 @@ def _account(ident: int) -> User | None:
     (app.extensions["edt.session_columns"]: pairs of a column made from the account's id and what
     keeps its value for the request) in the same statement."""
     extras = current_app.extensions.get("edt.session_columns", ())
-    if not extras:
-        return db.session.get(User, ident)
     statement = current_app.extensions.get("edt.session_statement")
     if statement is None:  # built once: making the statement costs more Python than running it
         statement = current_app.extensions["edt.session_statement"] = select(

@@ -47,7 +47,7 @@ class Found:
     total: int
     page: int
     pages: int
-    capped: bool = False
+    capped: bool
 
 
 def search(user, query: str = "", *, page: int = 1, per_page: int = 50) -> Found:
